@@ -1,0 +1,109 @@
+//! A session: the target of one run, ready to take scenarios. Opening one
+//! starts the embedded stub when no target URL is given, builds the HTTP
+//! client and the fixture provider, and registers the admin token as a
+//! secret; closing it tears the run's fixtures down and stops the stub.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use crate::catalogue::Catalogue;
+use crate::fixture::HttpFixtures;
+use crate::http::{ClientError, ClientOptions, HttpClient};
+use crate::redact::Redactor;
+use crate::runner::{self, Target};
+use crate::schema::SchemaSet;
+use crate::stub::{self, RunningStub, StubConfig};
+
+/// Where a run sends its requests.
+#[derive(Debug, Clone)]
+pub enum TargetChoice {
+    /// The embedded stub, on an ephemeral loopback port.
+    Embedded,
+    /// A server elsewhere.
+    Remote {
+        /// Base URL of the claim endpoint (`https://dev.wingfield.systems`).
+        base_url: String,
+        /// Base URL of its fixture API.
+        admin_url: String,
+        /// The fixture API's admin token.
+        admin_token: String,
+    },
+}
+
+/// Why a session could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The HTTP client could not be built.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The embedded stub could not listen.
+    #[error("cannot start the embedded stub: {0}")]
+    Stub(std::io::Error),
+}
+
+/// An open session.
+pub struct Session {
+    /// What scenarios run against.
+    pub target: Target,
+    stub: Option<RunningStub>,
+}
+
+impl Session {
+    /// Opens a session. With [`TargetChoice::Embedded`] this starts the stub
+    /// on the current tokio runtime.
+    pub async fn open(
+        choice: TargetChoice,
+        mut client: ClientOptions,
+    ) -> Result<Session, SessionError> {
+        let redactor = Redactor::new();
+        let (base_url, admin_url, admin_token, stub) = match choice {
+            TargetChoice::Embedded => {
+                let admin_token = format!("wfadmin_{}", uuid::Uuid::new_v4().simple());
+                let config = StubConfig {
+                    admin_token: admin_token.clone(),
+                };
+                let listen = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+                let running = stub::start(config, listen)
+                    .await
+                    .map_err(SessionError::Stub)?;
+                // The stub is on loopback: a proxy from the environment
+                // would only get in the way.
+                client.use_env_proxy = false;
+                (
+                    running.base_url(),
+                    running.admin_url(),
+                    admin_token,
+                    Some(running),
+                )
+            }
+            TargetChoice::Remote {
+                base_url,
+                admin_url,
+                admin_token,
+            } => (base_url, admin_url, admin_token, None),
+        };
+        redactor.add(&admin_token);
+        let http = HttpClient::new(client)?;
+        let fixtures = HttpFixtures::new(http.clone(), &admin_url, admin_token);
+        let target = Target {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            client: http,
+            fixtures: Arc::new(fixtures),
+            catalogue: Arc::new(Catalogue::shipped()),
+            schemas: Arc::new(SchemaSet::shipped()),
+            redactor,
+            run_id: runner::new_run_id(),
+        };
+        Ok(Session { target, stub })
+    }
+
+    /// Tears the run's fixtures down and stops the embedded stub. The
+    /// error, if any, is the teardown's, with secrets masked.
+    pub async fn close(self) -> Result<(), String> {
+        let outcome = runner::teardown(&self.target).await;
+        if let Some(stub) = self.stub {
+            stub.stop().await;
+        }
+        outcome
+    }
+}

@@ -1,0 +1,1 @@
+//! Integration tests of wingfield-conformance; see the modules below.
