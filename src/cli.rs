@@ -22,13 +22,15 @@ use crate::catalogue::Catalogue;
 use crate::coverage::Coverage;
 use crate::http::ClientOptions;
 use crate::loader::{self, LoadError};
+use crate::mutation;
 use crate::report;
 use crate::result::{Outcome, ScenarioResult};
 use crate::runner;
 use crate::scenario::Scenario;
 use crate::schema::SchemaSet;
 use crate::session::{Session, TargetChoice};
-use crate::stub::{self, StubConfig};
+use crate::stub::faults::{self, Fault, Variant};
+use crate::stub::{self, Rules, StubConfig};
 
 /// Exit code: every gating scenario passed.
 pub const EXIT_PASSED: u8 = 0;
@@ -75,6 +77,43 @@ pub enum Command {
     Stub(StubArgs),
     /// Print the documented responses and the scenarios covering each.
     List(ScenarioArgs),
+    /// Run the suite against the stub once per named fault and per harmless variant,
+    /// and print which scenarios caught what.
+    #[command(after_help = MUTANTS_HELP)]
+    Mutants(MutantsArgs),
+}
+
+const MUTANTS_HELP: &str = "\
+The score is faults caught / faults. Below 100% means some way of breaking the
+contract passes the whole suite: a server with that bug would be certified.
+A fault marked * was caught, but not by the scenarios or the kind of check the
+fault table names. Exit status: 0 when every fault is caught as expected and
+every variant passes, 1 otherwise, 2 for a usage or scenario-file error.";
+
+/// `mutants`.
+#[derive(Debug, Args)]
+pub struct MutantsArgs {
+    /// Run only this fault (repeatable); all of them when left out.
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+    /// Run only this harmless variant (repeatable); all of them when left out.
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
+    /// Skip the faults and run only the variants.
+    #[arg(long, conflicts_with = "faults")]
+    pub only_variants: bool,
+    /// Skip the variants and run only the faults.
+    #[arg(long, conflicts_with = "variants")]
+    pub only_faults: bool,
+    /// List the faults and variants, and run nothing.
+    #[arg(long)]
+    pub list: bool,
+    /// Seconds one request may take; short, since one fault stalls a body on purpose.
+    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+    pub timeout: f64,
+    /// Where scenarios come from.
+    #[command(flatten)]
+    pub source: ScenarioArgs,
 }
 
 const RUN_HELP: &str = "\
@@ -151,6 +190,12 @@ pub struct StubArgs {
         value_name = "TOKEN"
     )]
     pub admin_token: Option<String>,
+    /// Break the contract this way (repeatable; see `mutants --list`).
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+    /// Differ from the stub's own choices this harmless way (repeatable).
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
 }
 
 /// Runs the command line and returns the exit code.
@@ -160,6 +205,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run(*args),
         Command::Stub(args) => serve_stub(args),
         Command::List(args) => list(args),
+        Command::Mutants(args) => mutants(args),
     };
     ExitCode::from(code)
 }
@@ -198,6 +244,119 @@ fn list(args: ScenarioArgs) -> u8 {
     EXIT_PASSED
 }
 
+/// The faults and variants named on the command line, checked.
+fn rules_from(faults: &[String], variants: &[String]) -> Result<Rules, u8> {
+    let mut rules = Rules::default();
+    for name in faults {
+        match faults::fault_named(name) {
+            Some(fault) => rules.faults.push(fault),
+            None => {
+                return Err(usage_error(
+                    &format!("there is no fault {name:?}"),
+                    "`wingfield-conformance mutants --list` lists them",
+                ));
+            }
+        }
+    }
+    for name in variants {
+        match Variant::named(name) {
+            Some(variant) => rules.variants.push(variant),
+            None => {
+                return Err(usage_error(
+                    &format!("there is no variant {name:?}"),
+                    "`wingfield-conformance mutants --list` lists them",
+                ));
+            }
+        }
+    }
+    Ok(rules)
+}
+
+fn mutants(args: MutantsArgs) -> u8 {
+    if args.list {
+        println!("faults (each breaks the contract one way):");
+        for fault in faults::FAULTS {
+            println!("  {:32} {}", fault.name, fault.description);
+            println!(
+                "  {:32} caught by {} ({})",
+                "",
+                fault.caught_by.join(", "),
+                fault.reason
+            );
+        }
+        println!("\nharmless variants (each must pass the whole suite):");
+        for variant in Variant::ALL {
+            println!("  {:32} {}", variant.name(), variant.description());
+        }
+        return EXIT_PASSED;
+    }
+    let catalogue = Catalogue::shipped();
+    let schemas = SchemaSet::shipped();
+    let scenarios = match load(&args.source, &catalogue, &schemas) {
+        Ok(scenarios) => scenarios,
+        Err(code) => return code,
+    };
+    let chosen = match rules_from(&args.faults, &args.variants) {
+        Ok(rules) => rules,
+        Err(code) => return code,
+    };
+    let fault_list: Vec<Fault> = match (args.only_variants, chosen.faults.is_empty()) {
+        (true, _) => Vec::new(),
+        (false, true) => faults::FAULTS.to_vec(),
+        (false, false) => chosen.faults,
+    };
+    let variant_list: Vec<Variant> = match (args.only_faults, chosen.variants.is_empty()) {
+        (true, _) => Vec::new(),
+        (false, true) => Variant::ALL.to_vec(),
+        (false, false) => chosen.variants,
+    };
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        return usage_error(
+            "--timeout must be a positive number of seconds",
+            "for example --timeout 2",
+        );
+    }
+    let client = ClientOptions {
+        timeout: Duration::from_secs_f64(args.timeout),
+        ..ClientOptions::default()
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return EXIT_UNREACHABLE;
+        }
+    };
+    eprintln!(
+        "running {} scenario(s) against {} fault(s) and {} variant(s)...",
+        scenarios.len(),
+        fault_list.len(),
+        variant_list.len()
+    );
+    match runtime.block_on(mutation::run(
+        &scenarios,
+        &fault_list,
+        &variant_list,
+        &client,
+    )) {
+        Ok(report) => {
+            print!("{}", mutation::render(&report));
+            if report.perfect() {
+                EXIT_PASSED
+            } else {
+                EXIT_FAILED
+            }
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            EXIT_UNREACHABLE
+        }
+    }
+}
+
 fn usage_error(message: &str, hint: &str) -> u8 {
     eprintln!("error: {message}\n  help: {hint}");
     EXIT_USAGE
@@ -222,7 +381,7 @@ fn check_url(flag: &str, value: &str) -> Result<String, u8> {
 
 fn target_choice(args: &RunArgs) -> Result<TargetChoice, u8> {
     let Some(base_url) = &args.base_url else {
-        return Ok(TargetChoice::Embedded);
+        return Ok(TargetChoice::Embedded(Rules::default()));
     };
     let base_url = check_url("--base-url", base_url)?;
     let Some(admin_url) = &args.admin_url else {
@@ -416,6 +575,10 @@ fn serve_stub(args: StubArgs) -> u8 {
             return EXIT_UNREACHABLE;
         }
     };
+    let rules = match rules_from(&args.faults, &args.variants) {
+        Ok(rules) => rules,
+        Err(code) => return code,
+    };
     runtime.block_on(async move {
         let (admin_token, origin) = match args.admin_token.filter(|t| !t.is_empty()) {
             Some(token) => (token, "taken from WINGFIELD_ADMIN_TOKEN (or --admin-token)".to_string()),
@@ -437,7 +600,10 @@ fn serve_stub(args: StubArgs) -> u8 {
                 }
             }
         };
-        let running = match stub::start(StubConfig { admin_token }, args.listen).await {
+        let config_faults: Vec<String> = rules.faults.iter().map(|f| format!("{} ({})", f.name, f.description)).collect();
+        let config_variants: Vec<String> = rules.variants.iter().map(|v| format!("{} ({})", v.name(), v.description())).collect();
+        let config = StubConfig { admin_token, rules };
+        let running = match stub::start(config, args.listen).await {
             Ok(running) => running,
             Err(error) => {
                 eprintln!("error: cannot listen on {}: {error}\n  help: pick another --listen address", args.listen);
@@ -448,6 +614,12 @@ fn serve_stub(args: StubArgs) -> u8 {
         println!("  base URL:    {}", running.base_url());
         println!("  admin URL:   {}", running.admin_url());
         println!("  admin token: {origin}");
+        for fault in &config_faults {
+            println!("  FAULT:       {fault}");
+        }
+        for variant in &config_variants {
+            println!("  variant:     {variant}");
+        }
         println!("run the suite against it:");
         println!(
             "  wingfield-conformance run --base-url {} --admin-url {}",

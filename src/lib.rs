@@ -19,6 +19,7 @@ pub mod fixture;
 pub mod http;
 pub mod loader;
 pub mod location;
+pub mod mutation;
 pub mod redact;
 pub mod report;
 pub mod result;

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::catalogue::Catalogue;
 use crate::location::{self, Position};
 use crate::scenario::{
-    Auth, ConnectTokenState, Fixture, Postcondition, Scenario, ScenarioSpec, Step,
+    Auth, ConnectTokenState, Expect, Fixture, Parallel, Postcondition, Scenario, ScenarioSpec, Step,
 };
 use crate::schema::SchemaSet;
 use crate::template::{Reference, Template};
@@ -651,18 +651,73 @@ impl Checker<'_> {
     }
 
     fn expect(&mut self, at: &str, step: &Step, scope: &Scope<'_>) {
-        let expect = &step.expect;
-        let here = format!("{at}/expect");
-        if self
-            .catalogue
-            .find(expect.status, expect.error_type.as_deref())
-            .is_none()
-        {
+        match (&step.expect, &step.parallel) {
+            (Some(expect), None) => self.single(&format!("{at}/expect"), expect, scope),
+            (None, Some(parallel)) => self.parallel(at, step, parallel),
+            (Some(_), Some(_)) => self.problem(
+                at.to_string(),
+                "a step has either \"expect\" or \"parallel\", not both".into(),
+                None,
+            ),
+            (None, None) => self.problem(
+                at.to_string(),
+                "a step needs \"expect\" (or \"parallel\" for simultaneous requests)".into(),
+                None,
+            ),
+        }
+    }
+
+    fn parallel(&mut self, at: &str, step: &Step, parallel: &Parallel) {
+        let here = format!("{at}/parallel");
+        if !(2..=200).contains(&parallel.count) {
+            self.problem(
+                format!("{here}/count"),
+                format!("count {} is out of range", parallel.count),
+                Some("send 2 to 200 requests at once".into()),
+            );
+        }
+        if parallel.outcomes.is_empty() {
+            self.problem(
+                format!("{here}/outcomes"),
+                "list at least one outcome".into(),
+                None,
+            );
+        }
+        let fixed: usize = parallel.outcomes.iter().filter_map(|o| o.exactly).sum();
+        let open = parallel.outcomes.iter().any(|o| o.exactly.is_none());
+        if fixed > parallel.count || (!open && fixed != parallel.count) {
+            self.problem(
+                format!("{here}/outcomes"),
+                format!(
+                    "the exact counts add up to {fixed}, but {} requests are sent",
+                    parallel.count
+                ),
+                Some("leave \"exactly\" out of one outcome to let it take the rest".into()),
+            );
+        }
+        for (i, outcome) in parallel.outcomes.iter().enumerate() {
+            self.documented(
+                &format!("{here}/outcomes/{i}"),
+                outcome.status,
+                outcome.error_type.as_deref(),
+            );
+        }
+        if !step.capture.is_empty() {
+            self.problem(
+                format!("{at}/capture"),
+                "a parallel step cannot capture: which of its answers would it take?".into(),
+                None,
+            );
+        }
+    }
+
+    fn documented(&mut self, here: &str, status: u16, error_type: Option<&str>) {
+        if self.catalogue.find(status, error_type).is_none() {
             let same_status: Vec<String> = self
                 .catalogue
                 .rows
                 .iter()
-                .filter(|row| row.status == expect.status)
+                .filter(|row| row.status == status)
                 .map(|row| row.key())
                 .collect();
             let hint = if same_status.is_empty() {
@@ -670,16 +725,21 @@ impl Checker<'_> {
             } else {
                 format!("documented with this status: {}", same_status.join(", "))
             };
-            let wanted = match &expect.error_type {
-                Some(kind) => format!("{} {kind}", expect.status),
-                None => expect.status.to_string(),
+            let wanted = match error_type {
+                Some(kind) => format!("{status} {kind}"),
+                None => status.to_string(),
             };
             self.problem(
-                here.clone(),
+                here.to_string(),
                 format!("{wanted} is not a documented response"),
                 Some(hint),
             );
         }
+    }
+
+    fn single(&mut self, here: &str, expect: &Expect, scope: &Scope<'_>) {
+        let here = here.to_string();
+        self.documented(&here, expect.status, expect.error_type.as_deref());
         if let Some(name) = &expect.schema
             && !self.schemas.contains(name)
         {

@@ -31,6 +31,8 @@ pub enum CheckKind {
     Unchanged,
     /// A declared postcondition, read back through the fixture API.
     Postcondition,
+    /// The set of answers to simultaneous requests.
+    Outcomes,
 }
 
 impl CheckKind {
@@ -48,6 +50,7 @@ impl CheckKind {
             CheckKind::Capture => "capture",
             CheckKind::Unchanged => "unchanged state",
             CheckKind::Postcondition => "postcondition",
+            CheckKind::Outcomes => "outcomes",
         }
     }
 }

@@ -20,12 +20,15 @@ use serde_json::Value;
 use crate::catalogue::Catalogue;
 use crate::check::{self, same_id};
 use crate::fixture::{self, FixtureProvider};
-use crate::http::{HttpClient, HttpRequest};
+use crate::http::{HttpClient, HttpRequest, HttpResponse};
 use crate::redact::Redactor;
 use crate::result::{
     CheckKind, CheckResult, Outcome, RequestSummary, ResponseSummary, ScenarioResult, StepResult,
 };
-use crate::scenario::{Auth, ConnectTokenState, Fixture, Postcondition, Scenario, Step};
+use crate::scenario::{
+    Auth, ConnectTokenState, Expect, Fixture, Parallel, ParallelOutcome, Postcondition, Scenario,
+    Step,
+};
 use crate::schema::SchemaSet;
 use crate::template::{Bindings, Reference, Template, render_json};
 
@@ -214,13 +217,26 @@ impl Execution<'_> {
     }
 
     async fn step(&mut self, index: usize, step: &Step) -> Result<StepResult, String> {
+        let request = self.build_request(step)?;
+        match (&step.expect, &step.parallel) {
+            (Some(expect), _) => self.single_step(index, step, expect, request).await,
+            (None, Some(parallel)) => Ok(self.parallel_step(index, step, parallel, request).await),
+            (None, None) => Err(format!("step {:?} has no expectation", step.name)),
+        }
+    }
+
+    async fn single_step(
+        &mut self,
+        index: usize,
+        step: &Step,
+        expect: &Expect,
+        request: HttpRequest,
+    ) -> Result<StepResult, String> {
         let target = self.target;
-        let expect = &step.expect;
         let row = target
             .catalogue
             .find(expect.status, expect.error_type.as_deref())
             .ok_or_else(|| format!("step {:?} expects an undocumented response", step.name))?;
-        let request = self.build_request(step)?;
         let before = match row.is_error() {
             true => Some(self.snapshot().await?),
             false => None,
@@ -241,13 +257,7 @@ impl Execution<'_> {
                 if let Some(body) = &checked.body {
                     checks.extend(self.capture(step, body));
                 }
-                response_summary = Some(ResponseSummary {
-                    status: response.status,
-                    content_type: response.content_type.clone(),
-                    body_len: response.body.len(),
-                    body: String::from_utf8_lossy(&response.body).into_owned(),
-                    elapsed: response.elapsed,
-                });
+                response_summary = Some(summarize(&response));
             }
         }
         if let Some(before) = before {
@@ -258,17 +268,125 @@ impl Execution<'_> {
             name: step.name.clone(),
             number: index + 1,
             expected: row.key(),
-            request: RequestSummary {
-                method: request.method,
-                url: request.url,
-                headers: request.headers,
-                body: request
-                    .body
-                    .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
-            },
+            request: summarize_request(request),
             response: response_summary,
             checks,
         })
+    }
+
+    /// Sends `parallel.count` copies of the request at once. Every answer
+    /// must be one of the outcomes and pass the checks of a single answer;
+    /// the counts must be as declared.
+    async fn parallel_step(
+        &mut self,
+        index: usize,
+        step: &Step,
+        parallel: &Parallel,
+        request: HttpRequest,
+    ) -> StepResult {
+        let target = self.target;
+        let count = parallel.count;
+        let sends = (0..count).map(|_| target.client.send(&request));
+        let answers = futures_util::future::join_all(sends).await;
+
+        let mut tally = vec![0usize; parallel.outcomes.len()];
+        let mut checks = Vec::new();
+        let mut unexpected = Vec::new();
+        let mut shown = None;
+        for (i, answer) in answers.iter().enumerate() {
+            let number = i + 1;
+            let response = match answer {
+                Ok(response) => response,
+                Err(error) => {
+                    checks.push(CheckResult::fail(
+                        CheckKind::Transport,
+                        format!("answer {number} of {count}: a complete HTTP response"),
+                        error.to_string(),
+                    ));
+                    continue;
+                }
+            };
+            let error_type = serde_json::from_slice::<Value>(&response.body)
+                .ok()
+                .and_then(|body| {
+                    body.pointer("/error/type")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                });
+            let matched = parallel.outcomes.iter().position(|outcome| {
+                outcome.status == response.status && outcome.error_type == error_type
+            });
+            let Some(k) = matched else {
+                let kind = error_type.map(|t| format!(" {t}")).unwrap_or_default();
+                unexpected.push(format!("answer {number}: {}{kind}", response.status));
+                shown.get_or_insert_with(|| summarize(response));
+                continue;
+            };
+            tally[k] += 1;
+            let outcome = &parallel.outcomes[k];
+            let Some(row) = target
+                .catalogue
+                .find(outcome.status, outcome.error_type.as_deref())
+            else {
+                continue;
+            };
+            let checked = check::check_response(
+                &outcome.expect(),
+                row,
+                &target.schemas,
+                response,
+                &self.bindings,
+            );
+            for mut check in checked.checks.into_iter().filter(|c| !c.passed) {
+                check.expected = format!("answer {number} of {count}: {}", check.expected);
+                checks.push(check);
+                shown.get_or_insert_with(|| summarize(response));
+            }
+        }
+
+        let describe = |outcome: &ParallelOutcome| {
+            let kind = outcome
+                .error_type
+                .as_deref()
+                .map(|t| format!(" {t}"))
+                .unwrap_or_default();
+            format!("{}{kind}", outcome.status)
+        };
+        let wanted: Vec<String> = parallel
+            .outcomes
+            .iter()
+            .map(|o| match o.exactly {
+                Some(n) => format!("exactly {n} × {}", describe(o)),
+                None => format!("any number × {}", describe(o)),
+            })
+            .collect();
+        let mut got: Vec<String> = parallel
+            .outcomes
+            .iter()
+            .zip(&tally)
+            .map(|(o, n)| format!("{n} × {}", describe(o)))
+            .collect();
+        got.extend(unexpected.iter().cloned());
+        let counts_hold = parallel
+            .outcomes
+            .iter()
+            .zip(&tally)
+            .all(|(o, n)| o.exactly.is_none_or(|wanted| wanted == *n));
+        let expected = format!("{count} simultaneous answers: {}", wanted.join(", "));
+        checks.push(if counts_hold && unexpected.is_empty() {
+            CheckResult::pass(CheckKind::Outcomes, expected)
+        } else {
+            CheckResult::fail(CheckKind::Outcomes, expected, got.join(", "))
+        });
+
+        StepResult {
+            name: step.name.clone(),
+            number: index + 1,
+            expected: wanted.join(", "),
+            request: summarize_request(request),
+            response: shown.or_else(|| answers.iter().find_map(|a| a.as_ref().ok()).map(summarize)),
+            checks,
+        }
     }
 
     fn capture(&mut self, step: &Step, body: &Value) -> Vec<CheckResult> {
@@ -451,6 +569,27 @@ impl Execution<'_> {
                 })
             }
         }
+    }
+}
+
+fn summarize(response: &HttpResponse) -> ResponseSummary {
+    ResponseSummary {
+        status: response.status,
+        content_type: response.content_type.clone(),
+        body_len: response.body.len(),
+        body: String::from_utf8_lossy(&response.body).into_owned(),
+        elapsed: response.elapsed,
+    }
+}
+
+fn summarize_request(request: HttpRequest) -> RequestSummary {
+    RequestSummary {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body: request
+            .body
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
     }
 }
 

@@ -274,8 +274,12 @@ pub struct Step {
     pub name: String,
     /// What to send.
     pub request: Request,
-    /// What must come back.
-    pub expect: Expect,
+    /// What must come back. A step has either this or `parallel`.
+    #[serde(default)]
+    pub expect: Option<Expect>,
+    /// Send the request many times at once, and what the set of answers must be.
+    #[serde(default)]
+    pub parallel: Option<Parallel>,
     /// Values to keep from the response body: capture name to JSON Pointer.
     #[serde(default)]
     pub capture: IndexMap<String, String>,
@@ -328,6 +332,45 @@ pub struct RawBody {
     /// The `Content-Type` to send; none when left out.
     #[serde(default)]
     pub content_type: Option<String>,
+}
+
+/// Many simultaneous copies of one request.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Parallel {
+    /// How many copies to send at once (2 to 200).
+    pub count: usize,
+    /// The answers allowed. Every answer must match one of them, by status
+    /// and error type, and pass all the checks of a single answer.
+    pub outcomes: Vec<ParallelOutcome>,
+}
+
+/// One kind of answer to a parallel step.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ParallelOutcome {
+    /// The status.
+    pub status: u16,
+    /// The `error.type`, for an error status.
+    #[serde(default)]
+    pub error_type: Option<String>,
+    /// How many answers must be of this kind; any number when left out.
+    #[serde(default)]
+    pub exactly: Option<usize>,
+}
+
+impl ParallelOutcome {
+    /// The single-answer expectation this outcome stands for.
+    pub fn expect(&self) -> Expect {
+        Expect {
+            status: self.status,
+            error_type: self.error_type.clone(),
+            schema: None,
+            equals: IndexMap::new(),
+            same_instant: IndexMap::new(),
+            not_before: IndexMap::new(),
+        }
+    }
 }
 
 /// What a response must be.

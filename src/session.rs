@@ -12,13 +12,14 @@ use crate::http::{ClientError, ClientOptions, HttpClient};
 use crate::redact::Redactor;
 use crate::runner::{self, Target};
 use crate::schema::SchemaSet;
-use crate::stub::{self, RunningStub, StubConfig};
+use crate::stub::{self, Rules, RunningStub, StubConfig};
 
 /// Where a run sends its requests.
 #[derive(Debug, Clone)]
 pub enum TargetChoice {
-    /// The embedded stub, on an ephemeral loopback port.
-    Embedded,
+    /// The embedded stub, on an ephemeral loopback port, with these faults
+    /// and variants (none: the contract as written).
+    Embedded(Rules),
     /// A server elsewhere.
     Remote {
         /// Base URL of the claim endpoint (`https://dev.wingfield.systems`).
@@ -57,10 +58,11 @@ impl Session {
     ) -> Result<Session, SessionError> {
         let redactor = Redactor::new();
         let (base_url, admin_url, admin_token, stub) = match choice {
-            TargetChoice::Embedded => {
+            TargetChoice::Embedded(rules) => {
                 let admin_token = format!("wfadmin_{}", uuid::Uuid::new_v4().simple());
                 let config = StubConfig {
                     admin_token: admin_token.clone(),
+                    rules,
                 };
                 let listen = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
                 let running = stub::start(config, listen)

@@ -15,6 +15,8 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use super::faults::{Logic, Rules};
+use super::response;
 use super::world::{ClaimRequest, FixtureRefusal, Reply, World};
 use crate::fixture::{QueryCall, StateCall};
 
@@ -26,11 +28,32 @@ pub const FIXTURE_PATH: &str = "/_fixtures/v1";
 pub struct StubConfig {
     /// The token the fixture API requires as `Authorization: Bearer`.
     pub admin_token: String,
+    /// Faults and variants to run with; the default is the contract as written.
+    pub rules: Rules,
 }
+
+impl StubConfig {
+    /// A conforming stub with this admin token.
+    pub fn new(admin_token: impl Into<String>) -> StubConfig {
+        StubConfig {
+            admin_token: admin_token.into(),
+            rules: Rules::default(),
+        }
+    }
+}
+
+/// How long the `double-claim` fault waits between deciding and
+/// committing, so that simultaneous claims all decide before any commits.
+const RACE_WINDOW: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// How long [`RunningStub::stop`] waits for open connections (a stalled
+/// body from a fault can hold one open).
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 struct StubState {
     world: Mutex<World>,
     admin_token: String,
+    rules: Rules,
 }
 
 impl StubState {
@@ -48,6 +71,7 @@ pub fn app(config: StubConfig) -> Router {
     let state = Arc::new(StubState {
         world: Mutex::new(World::default()),
         admin_token: config.admin_token,
+        rules: config.rules,
     });
     Router::new()
         .route(
@@ -86,8 +110,19 @@ async fn claim(
         external_service_id: &external_service_id,
         body: &body,
     };
-    let reply = state.world().claim(request, chrono::Utc::now());
-    json_reply(reply)
+    let rules = &state.rules;
+    let reply = if rules.breaks(Logic::NonAtomicClaim) {
+        let decision = state.world().decide(request, chrono::Utc::now(), rules);
+        tokio::time::sleep(RACE_WINDOW).await;
+        state.world().commit(decision, chrono::Utc::now(), rules)
+    } else {
+        state.world().claim(request, chrono::Utc::now(), rules)
+    };
+    let accepts_gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("gzip"));
+    response::render(reply, rules, accepts_gzip)
 }
 
 fn admin_refusal(refusal: FixtureRefusal) -> Response {
@@ -206,7 +241,7 @@ impl RunningStub {
             let _ = shutdown.send(());
         }
         if let Some(task) = self.task.take() {
-            let _ = task.await;
+            let _ = tokio::time::timeout(STOP_GRACE, task).await;
         }
     }
 

@@ -11,6 +11,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::faults::{Logic, Rules, Variant};
 use crate::scenario::ConnectTokenState;
 
 /// A response the stub sends: status and JSON body.
@@ -123,6 +124,37 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// What a claim will do, decided before anything changes.
+#[derive(Debug, Clone)]
+pub enum Decision {
+    /// Refuse with this reply. `token` is the connect token and submitted
+    /// externalOrganizationId, when the refusal came after the token was found.
+    Refuse {
+        /// The error reply.
+        reply: Reply,
+        /// The connect token and externalOrganizationId, if known.
+        token: Option<(String, String)>,
+    },
+    /// Confirm an existing relation and use the token.
+    Confirm {
+        /// The relation's ID.
+        relation: Uuid,
+        /// The connect token.
+        token: String,
+    },
+    /// Create a relation and use the token.
+    Create {
+        /// The service.
+        service: Uuid,
+        /// The organization.
+        organization: Uuid,
+        /// The submitted externalOrganizationId.
+        external_organization_id: String,
+        /// The connect token.
+        token: String,
+    },
+}
+
 /// The parts of a claim request the stub looks at.
 #[derive(Debug, Clone, Copy)]
 pub struct ClaimRequest<'a> {
@@ -183,32 +215,56 @@ fn plausible_connect_token(token: &str) -> bool {
 impl World {
     // ---- the claim endpoint -------------------------------------------------
 
-    /// Handles one claim request, in the documented order of checks.
-    pub fn claim(&mut self, request: ClaimRequest<'_>, now: DateTime<Utc>) -> Reply {
+    /// Handles one claim request, in the documented order of checks, as
+    /// one atomic step.
+    pub fn claim(&mut self, request: ClaimRequest<'_>, now: DateTime<Utc>, rules: &Rules) -> Reply {
+        let decision = self.decide(request, now, rules);
+        self.commit(decision, now, rules)
+    }
+
+    /// Decides what a claim does without changing anything. Deciding and
+    /// committing under one lock is what makes the claim atomic; the
+    /// `double-claim` fault decides and commits under two.
+    pub fn decide(&self, request: ClaimRequest<'_>, now: DateTime<Utc>, rules: &Rules) -> Decision {
+        let refuse = |status, kind, message| Decision::Refuse {
+            reply: Reply::error(status, kind, message),
+            token: None,
+        };
+
         // 1. Authentication (401).
-        let Some(header) = request
+        let header = request
             .authorization
             .map(str::trim)
-            .filter(|h| !h.is_empty())
-        else {
-            return Reply::error(
-                401,
-                "missing_api_token",
-                "No authentication token provided.",
-            );
-        };
-        let token = match header.split_once(' ') {
-            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
-            _ => "",
-        };
-        let api_token = match self.api_tokens.get(token) {
-            Some(found) if found.status == ApiTokenStatus::Active => found.clone(),
-            _ => {
-                return Reply::error(
+            .filter(|h| !h.is_empty());
+        let api_token = match header {
+            None if rules.breaks(Logic::AcceptMissingToken) => None,
+            None => {
+                return refuse(
                     401,
-                    "invalid_api_token",
-                    "Invalid or expired authentication token.",
+                    "missing_api_token",
+                    "No authentication token provided.",
                 );
+            }
+            Some(header) => {
+                let token = match header.split_once(' ') {
+                    Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+                    _ => "",
+                };
+                let accepted = |status| match status {
+                    ApiTokenStatus::Active => true,
+                    ApiTokenStatus::Revoked => rules.breaks(Logic::AcceptRevokedToken),
+                    ApiTokenStatus::Expired => rules.breaks(Logic::AcceptExpiredToken),
+                };
+                match self.api_tokens.get(token) {
+                    Some(found) if accepted(found.status) => Some(found.clone()),
+                    _ => {
+                        return refuse(
+                            401,
+                            "invalid_api_token",
+                            "Invalid or expired authentication token.",
+                        );
+                    }
+                }
             }
         };
 
@@ -216,38 +272,33 @@ impl World {
         let (service, connect_token, external_organization_id) = match parse_request(request) {
             Ok(parsed) => parsed,
             Err(issues) => {
-                return Reply {
-                    status: 400,
-                    body: json!({"error": {
-                        "type": "invalid_schema",
-                        "message": "Request validation failed.",
-                        "issues": issues,
-                    }}),
+                return Decision::Refuse {
+                    reply: Reply {
+                        status: 400,
+                        body: json!({"error": {
+                            "type": "invalid_schema",
+                            "message": "Request validation failed.",
+                            "issues": issues,
+                        }}),
+                    },
+                    token: None,
                 };
             }
         };
 
-        // 3. Scope (403), 4. the token's service (403).
-        if !api_token.can_claim {
-            return Reply::error(
-                403,
-                "scope_permission_denied",
-                "Insufficient permissions for this operation.",
-            );
-        }
-        if api_token.service != service {
-            return Reply::error(
-                403,
-                "external_service_access_denied",
-                "Token does not match the requested external service.",
-            );
+        // 3. Scope (403) and 4. the token's service (403), unless the
+        // variant that checks them after the connect token is on.
+        let late_scope = rules.varies(Variant::OtherCheckOrder);
+        if !late_scope && let Some(refusal) = self.scope_checks(api_token.as_ref(), service, rules)
+        {
+            return refusal;
         }
 
         // 5. Connect-token format (422), 6. existence (404): a token of
         // another service is not found, so its existence does not leak
         // (assumption 9).
         if !plausible_connect_token(&connect_token) {
-            return Reply::error(
+            return refuse(
                 422,
                 "malformed_connect_token",
                 "Connect token format is invalid.",
@@ -256,27 +307,39 @@ impl World {
         let stored = match self.connect_tokens.get(&connect_token) {
             Some(found) if found.service == service => found.clone(),
             _ => {
-                return Reply::error(
+                return refuse(
                     404,
                     "connect_token_not_found",
                     "Connect token was not found.",
                 );
             }
         };
+        let known = |reply| Decision::Refuse {
+            reply,
+            token: Some((connect_token.clone(), external_organization_id.clone())),
+        };
 
         // 7. Expiry (410), 8. state (409).
         match stored.public_state(now) {
             ConnectTokenState::Pending => {}
+            ConnectTokenState::Claimed if rules.breaks(Logic::ClaimedTokenStaysUsable) => {}
             ConnectTokenState::Expired => {
-                return Reply::error(410, "expired_connect_token", "Connect token has expired.");
+                return known(Reply::error(
+                    410,
+                    "expired_connect_token",
+                    "Connect token has expired.",
+                ));
             }
             _ => {
-                return Reply::error(
+                return known(Reply::error(
                     409,
                     "connect_token_unusable",
                     "Connect token is already claimed, cancelled, or consumed.",
-                );
+                ));
             }
+        }
+        if late_scope && let Some(refusal) = self.scope_checks(api_token.as_ref(), service, rules) {
+            return refusal;
         }
 
         // 9. Organization access (403).
@@ -284,68 +347,171 @@ impl World {
             .organizations
             .get(&stored.organization)
             .is_some_and(|org| org.granted.contains(&service));
-        if !granted {
-            return Reply::error(
+        if !granted && !rules.breaks(Logic::IgnoreOrganizationAccess) {
+            return known(Reply::error(
                 403,
                 "organization_access_denied",
                 "Service is not granted access to the organization.",
-            );
+            ));
         }
 
         // 10. Relation conflicts (409), then confirm or create.
         let existing = self
             .relations
             .iter()
-            .position(|r| r.service == service && r.organization == stored.organization);
-        let index = match existing {
-            Some(index)
-                if self.relations[index].external_organization_id != external_organization_id =>
-            {
-                return Reply::error(
+            .find(|r| r.service == service && r.organization == stored.organization);
+        match existing {
+            Some(relation) if relation.external_organization_id != external_organization_id => {
+                known(Reply::error(
                     409,
                     "external_organization_id_mismatch",
                     "The target organization relation exists, but external organization IDs differ.",
-                );
+                ))
             }
-            Some(index) => {
-                self.relations[index].updated_at = now.max(self.relations[index].updated_at);
-                index
-            }
-            None => {
+            Some(relation) if !rules.breaks(Logic::ConfirmCreatesSecond) => Decision::Confirm {
+                relation: relation.id,
+                token: connect_token,
+            },
+            _ => {
                 let in_use = self.relations.iter().any(|r| {
-                    r.service == service && r.external_organization_id == external_organization_id
+                    r.service == service
+                        && r.organization != stored.organization
+                        && r.external_organization_id == external_organization_id
                 });
                 if in_use {
-                    return Reply::error(
+                    return known(Reply::error(
                         409,
                         "external_organization_id_already_in_use",
                         "The submitted external organization ID is already linked to a different organization relation.",
-                    );
+                    ));
                 }
-                let run_id = self
-                    .services
-                    .get(&service)
-                    .map(|s| s.run_id.clone())
-                    .unwrap_or_default();
-                self.relations.push(Relation {
-                    run_id,
-                    id: Uuid::new_v4(),
+                Decision::Create {
                     service,
                     organization: stored.organization,
                     external_organization_id,
-                    created_at: now,
-                    updated_at: now,
-                });
-                self.relations.len() - 1
+                    token: connect_token,
+                }
             }
+        }
+    }
+
+    fn scope_checks(
+        &self,
+        api_token: Option<&ApiToken>,
+        service: Uuid,
+        rules: &Rules,
+    ) -> Option<Decision> {
+        // A missing token let through by a fault acts as one with every right.
+        let token = api_token?;
+        let refuse = |status, kind, message| {
+            Some(Decision::Refuse {
+                reply: Reply::error(status, kind, message),
+                token: None,
+            })
         };
-        if let Some(token) = self.connect_tokens.get_mut(&connect_token) {
-            token.state = StoredState::Claimed;
+        if !token.can_claim && !rules.breaks(Logic::IgnoreScope) {
+            return refuse(
+                403,
+                "scope_permission_denied",
+                "Insufficient permissions for this operation.",
+            );
         }
-        Reply {
-            status: 200,
-            body: self.relations[index].to_json(),
+        if token.service != service && !rules.breaks(Logic::IgnoreTokenService) {
+            return refuse(
+                403,
+                "external_service_access_denied",
+                "Token does not match the requested external service.",
+            );
         }
+        None
+    }
+
+    /// Carries a decision out.
+    pub fn commit(&mut self, decision: Decision, now: DateTime<Utc>, rules: &Rules) -> Reply {
+        match decision {
+            Decision::Refuse { reply, token } => {
+                // The state faults: a refusal that still changes things.
+                if let Some((token, external_organization_id)) = token {
+                    if rules.breaks(Logic::FailedClaimConsumesToken)
+                        && let Some(stored) = self.connect_tokens.get_mut(&token)
+                    {
+                        stored.state = StoredState::Consumed;
+                    }
+                    if rules.breaks(Logic::FailedClaimCreatesRelation)
+                        && let Some(stored) = self.connect_tokens.get(&token).cloned()
+                    {
+                        self.create(
+                            stored.service,
+                            stored.organization,
+                            external_organization_id,
+                            now,
+                        );
+                    }
+                }
+                reply
+            }
+            Decision::Confirm { relation, token } => {
+                self.use_token(&token, rules);
+                match self.relations.iter_mut().find(|r| r.id == relation) {
+                    Some(found) => {
+                        found.updated_at = now.max(found.updated_at);
+                        Reply {
+                            status: 200,
+                            body: found.to_json(),
+                        }
+                    }
+                    None => Reply::error(409, "connect_token_unusable", "The relation is gone."),
+                }
+            }
+            Decision::Create {
+                service,
+                organization,
+                external_organization_id,
+                token,
+            } => {
+                self.use_token(&token, rules);
+                let relation = self.create(service, organization, external_organization_id, now);
+                Reply {
+                    status: 200,
+                    body: relation,
+                }
+            }
+        }
+    }
+
+    fn use_token(&mut self, token: &str, rules: &Rules) {
+        if rules.breaks(Logic::ClaimedTokenStaysUsable) {
+            return;
+        }
+        if let Some(stored) = self.connect_tokens.get_mut(token) {
+            stored.state = StoredState::Claimed;
+        }
+    }
+
+    fn create(
+        &mut self,
+        service: Uuid,
+        organization: Uuid,
+        external_organization_id: String,
+        now: DateTime<Utc>,
+    ) -> Value {
+        let run_id = self
+            .services
+            .get(&service)
+            .map(|s| s.run_id.clone())
+            .unwrap_or_default();
+        let relation = Relation {
+            run_id,
+            id: Uuid::new_v4(),
+            service,
+            organization,
+            external_organization_id,
+            created_at: now,
+            updated_at: now,
+        };
+        let body = relation.to_json();
+        self.relations.push(relation);
+        body
     }
 
     // ---- the fixture API ----------------------------------------------------
