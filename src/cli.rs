@@ -7,8 +7,12 @@
 //! | 0 | every gating scenario that ran passed |
 //! | 1 | a gating scenario failed: the target breaks the contract |
 //! | 2 | usage error, or a scenario or config file is invalid; nothing was sent |
-//! | 3 | the target or its fixture API could not be reached or seeded |
+//! | 3 | fixtures could not be seeded or read back (fixture API unreachable or refusing) |
+//!
+//! A claim request that gets no whole answer is a contract failure (1),
+//! not 3: the target is expected to answer.
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,7 +32,7 @@ use crate::result::{Outcome, ScenarioResult};
 use crate::runner;
 use crate::scenario::Scenario;
 use crate::schema::SchemaSet;
-use crate::session::{Session, TargetChoice};
+use crate::session::{Session, SessionError, TargetChoice};
 use crate::stub::faults::{self, Fault, Variant};
 use crate::stub::{self, Rules, StubConfig};
 
@@ -38,7 +42,7 @@ pub const EXIT_PASSED: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 /// Exit code: usage, scenario-file or configuration error; nothing was sent.
 pub const EXIT_USAGE: u8 = 2;
-/// Exit code: the target or its fixture API could not be reached or seeded.
+/// Exit code: fixtures could not be seeded or read back.
 pub const EXIT_UNREACHABLE: u8 = 3;
 
 const ABOUT: &str = "Contract conformance harness for the Wingfield Partner API claim endpoint";
@@ -56,7 +60,8 @@ Exit status:
   0  every gating scenario that ran passed
   1  a gating scenario failed: the target breaks the contract
   2  usage error, or an invalid scenario or config file (no request was sent)
-  3  the target or its fixture API could not be reached or seeded";
+  3  fixtures could not be seeded or read back: the fixture API was unreachable
+     or refused (a claim request without an answer is a failure, status 1)";
 
 /// The command line.
 #[derive(Debug, Parser)]
@@ -125,8 +130,8 @@ Examples:
       --base-url https://dev.wingfield.systems --admin-url https://dev.wingfield.systems/_fixtures/v1
 
 Tokens are read from the environment and never printed. Exit status: 0 passed,
-1 a gating scenario failed, 2 usage or scenario-file error, 3 target unreachable
-or fixtures could not be seeded.";
+1 a gating scenario failed, 2 usage or scenario-file error, 3 fixtures could not
+be seeded or read back.";
 
 /// Where scenarios come from.
 #[derive(Debug, Clone, Args)]
@@ -426,6 +431,13 @@ fn run(args: RunArgs) -> u8 {
         Ok(scenarios) => scenarios,
         Err(code) => return code,
     };
+    if args.libtest.list {
+        // Listing sends nothing, so it needs no target.
+        let trials = scenarios.iter().map(trial_stub).collect();
+        let _listed = libtest_mimic::run(&args.libtest, trials);
+        return EXIT_PASSED;
+    }
+
     let uncovered = Coverage::of(&catalogue, &scenarios).uncovered();
     if !uncovered.is_empty() {
         let rows: Vec<String> = uncovered.iter().map(|row| row.key()).collect();
@@ -443,13 +455,6 @@ fn run(args: RunArgs) -> u8 {
         Err(code) => return code,
     };
 
-    if args.libtest.list {
-        // Listing sends nothing, so it needs no target.
-        let trials = scenarios.iter().map(trial_stub).collect();
-        let _listed = libtest_mimic::run(&args.libtest, trials);
-        return EXIT_PASSED;
-    }
-
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -462,11 +467,15 @@ fn run(args: RunArgs) -> u8 {
     };
     let session = match runtime.block_on(Session::open(choice, options)) {
         Ok(session) => session,
-        Err(error) => {
+        Err(error @ SessionError::Client(_)) => {
             return usage_error(
                 &error.to_string(),
-                "for TLS problems: install the system CA certificates or pass --ca-cert FILE",
+                "install the system CA certificates (ca-certificates) or pass --ca-cert FILE",
             );
+        }
+        Err(error @ SessionError::Stub(_)) => {
+            eprintln!("error: {error}");
+            return EXIT_UNREACHABLE;
         }
     };
     let runtime = Arc::new(runtime);
@@ -610,30 +619,42 @@ fn serve_stub(args: StubArgs) -> u8 {
                 return EXIT_UNREACHABLE;
             }
         };
-        println!("wingfield-conformance stub listening");
-        println!("  base URL:    {}", running.base_url());
-        println!("  admin URL:   {}", running.admin_url());
-        println!("  admin token: {origin}");
+        let mut banner = String::new();
+        let _ = writeln!(banner, "wingfield-conformance stub listening");
+        let _ = writeln!(banner, "  base URL:    {}", running.base_url());
+        let _ = writeln!(banner, "  admin URL:   {}", running.admin_url());
+        let _ = writeln!(banner, "  admin token: {origin}");
         for fault in &config_faults {
-            println!("  FAULT:       {fault}");
+            let _ = writeln!(banner, "  FAULT:       {fault}");
         }
         for variant in &config_variants {
-            println!("  variant:     {variant}");
+            let _ = writeln!(banner, "  variant:     {variant}");
         }
-        println!("run the suite against it:");
-        println!(
+        let _ = writeln!(banner, "run the suite against it:");
+        let _ = writeln!(
+            banner,
             "  wingfield-conformance run --base-url {} --admin-url {}",
             running.base_url(),
             running.admin_url()
         );
-        println!("stop with Ctrl-C.");
+        let _ = writeln!(banner, "stop with Ctrl-C.");
+        // A closed stdout (`stub | head -3`) must not stop the server.
+        say(&banner);
         if let Err(error) = tokio::signal::ctrl_c().await {
             eprintln!("error: cannot wait for Ctrl-C: {error}");
         }
-        println!("stopping.");
+        say("stopping.\n");
         running.stop().await;
         EXIT_PASSED
     })
+}
+
+/// Prints to stdout, ignoring a closed pipe.
+fn say(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
 }
 
 /// Writes a generated admin token to a file only its owner can read.

@@ -3,11 +3,12 @@
 //!
 //! The cycle is described in `docs/run-cycle.md`. In short: fixtures are
 //! seeded in the order written, through the fixture provider; before every
-//! request that expects an error, the runner reads back the relations of
+//! single request that expects an error, the runner reads back the relations of
 //! every service and the state of every connect token the scenario
 //! declared, and reads them again afterwards, so that "a failed claim
 //! changes nothing" is checked on every failure scenario without each file
-//! having to say so. The first failed step ends the scenario: later steps
+//! having to say so. (A parallel step mixes answers, so it states what must
+//! hold afterwards as postconditions instead.) The first failed step ends the scenario: later steps
 //! would be built on captures that may not exist. Records are torn down
 //! per run, not per scenario (see [`teardown`]).
 

@@ -1,1 +1,0 @@
-//! Integration tests of wingfield-conformance; see the modules below.

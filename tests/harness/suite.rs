@@ -1,0 +1,261 @@
+//! The shipped suite passes against the stub: in-process, through the
+//! binary, and against the stub running as its own process.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use wingfield_conformance::catalogue::Catalogue;
+use wingfield_conformance::coverage::Coverage;
+use wingfield_conformance::result::Outcome;
+use wingfield_conformance::stub::Rules;
+
+use crate::support::{self, bin, run, shipped, text};
+
+#[test]
+fn every_shipped_scenario_passes_against_the_conforming_stub() {
+    let scenarios = shipped();
+    let results = support::run_against(Rules::default(), &scenarios);
+    assert_eq!(results.len(), scenarios.len());
+    for result in &results {
+        assert_eq!(result.outcome, Outcome::Passed, "{result:#?}");
+        assert!(!result.steps.is_empty());
+    }
+}
+
+#[test]
+fn every_documented_row_is_covered_by_a_gating_scenario() {
+    let catalogue = Catalogue::shipped();
+    let scenarios = shipped();
+    let coverage = Coverage::of(&catalogue, &scenarios);
+    assert_eq!(coverage.uncovered(), Vec::<&_>::new());
+    // Each error row is covered by a scenario that isolates it.
+    for entry in &coverage.rows {
+        assert!(!entry.gating.is_empty(), "{}", entry.row);
+    }
+}
+
+#[test]
+fn the_binary_runs_the_whole_suite_against_the_embedded_stub() {
+    let output = run(&["run"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let count = shipped().len();
+    assert!(
+        stdout.contains(&format!("{count} passed; 0 failed")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("conformance: gating"), "{stdout}");
+}
+
+#[test]
+fn a_filter_runs_only_the_matching_scenarios() {
+    let output = run(&["run", "invalid-api-token"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("3 passed; 0 failed"), "{stdout}");
+    assert!(!stdout.contains("claim-twice"), "{stdout}");
+}
+
+#[test]
+fn list_names_every_scenario_and_sends_nothing() {
+    let listener = support::CountingListener::start();
+    let admin = format!("{}/_fixtures/v1", listener.url);
+    let output = bin()
+        .args([
+            "run",
+            "--list",
+            "--base-url",
+            &listener.url,
+            "--admin-url",
+            &admin,
+        ])
+        .env("WINGFIELD_ADMIN_TOKEN", "admin-secret")
+        .output()
+        .expect("runs");
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(0));
+    for scenario in shipped() {
+        assert!(
+            stdout.contains(&scenario.id),
+            "{} missing: {stdout}",
+            scenario.id
+        );
+    }
+    assert_eq!(listener.connections(), 0);
+}
+
+#[test]
+fn the_list_command_shows_coverage_of_every_row() {
+    let output = run(&["list"]);
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(0));
+    for row in Catalogue::shipped().rows {
+        assert!(stdout.contains(&row.key()), "{row} missing: {stdout}");
+    }
+    assert!(
+        stdout.contains("advisory: connect-token-of-another-service"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("NONE"), "{stdout}");
+}
+
+/// A stub started as `wingfield-conformance stub`, killed on drop.
+struct StubProcess {
+    child: std::process::Child,
+    base_url: String,
+    admin_url: String,
+}
+
+impl StubProcess {
+    /// Runs `wingfield-conformance run ARGS` against this stub.
+    fn run(&self, token: &str, args: &[&str]) -> std::process::Output {
+        bin()
+            .arg("run")
+            .args(args)
+            .args(["--base-url", &self.base_url, "--admin-url", &self.admin_url])
+            .env("WINGFIELD_ADMIN_TOKEN", token)
+            .output()
+            .expect("runs")
+    }
+}
+
+impl Drop for StubProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_stub_process(token: &str) -> StubProcess {
+    start_stub_process_with(token, &[])
+}
+
+fn start_stub_process_with(token: &str, extra: &[&str]) -> StubProcess {
+    let mut child = bin()
+        .args(["stub", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .env("WINGFIELD_ADMIN_TOKEN", token)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the stub starts");
+    let stdout = child.stdout.take().expect("piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut field = |label: &str| -> String {
+        for line in lines.by_ref() {
+            let line = line.expect("utf-8");
+            if let Some(value) = line.trim().strip_prefix(label) {
+                return value.trim().to_string();
+            }
+        }
+        panic!("the stub printed no {label:?}");
+    };
+    let base_url = field("base URL:");
+    let admin_url = field("admin URL:");
+    let origin = field("admin token:");
+    assert!(!origin.contains(token), "the stub printed its admin token");
+    // Keep draining, as a terminal would.
+    std::thread::spawn(move || lines.for_each(drop));
+    StubProcess {
+        child,
+        base_url,
+        admin_url,
+    }
+}
+
+#[test]
+fn the_suite_passes_against_the_stub_as_a_separate_process() {
+    let token = "a-test-admin-token-0123456789";
+    let stub = start_stub_process(token);
+    let output = stub.run(token, &[]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!("{} passed; 0 failed", shipped().len())),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(token) && !stderr.contains(token));
+}
+
+#[test]
+fn a_wrong_admin_token_is_a_set_up_error_with_exit_status_3() {
+    let stub = start_stub_process("the-right-admin-token");
+    let output = stub.run("the-wrong-admin-token", &["missing-api-token"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(stdout.contains("set-up failed"), "{stdout}");
+    assert!(stdout.contains("refused the admin token"), "{stdout}");
+    assert!(!stdout.contains("the-wrong-admin-token"), "{stdout}");
+}
+
+#[test]
+fn an_unreachable_target_is_a_set_up_error_not_a_pass() {
+    // Bind and drop a listener: nothing listens on that port any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let output = bin()
+        .args(["run", "claim-new-relation", "--base-url", &base])
+        .args(["--admin-url", &format!("{base}/_fixtures/v1")])
+        .env("WINGFIELD_ADMIN_TOKEN", "token")
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(stdout.contains("could not connect"), "{stdout}");
+}
+
+#[test]
+fn base_url_without_admin_url_or_token_is_a_usage_error() {
+    let output = run(&["run", "--base-url", "http://127.0.0.1:9"]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr.contains("--admin-url"), "{stderr}");
+
+    let output = run(&[
+        "run",
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--admin-url",
+        "http://127.0.0.1:9",
+    ]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr.contains("WINGFIELD_ADMIN_TOKEN"), "{stderr}");
+
+    let output = run(&["run", "--base-url", "ftp://example.invalid"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn a_stub_started_with_a_fault_fails_the_run_with_exit_status_1() {
+    let token = "another-test-admin-token";
+    let stub = start_stub_process_with(token, &["--fault", "expired-as-400"]);
+    let output = stub.run(token, &["expired"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("expected status 410; got status 400"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("scenarios/expired-connect-token.json"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn junit_reports_one_case_per_scenario() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("report.xml");
+    let output = bin()
+        .args(["run", "--junit"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    let xml = std::fs::read_to_string(&path).expect("written");
+    assert_eq!(xml.matches("<testcase ").count(), shipped().len(), "{xml}");
+    assert!(xml.contains("claim-twice"));
+}
