@@ -156,4 +156,62 @@ mod tests {
             );
         }
     }
+
+    /// The OpenAPI document lists exactly the catalogue's responses, each
+    /// with the catalogue's schema, so other tools read the same contract.
+    #[test]
+    fn the_openapi_document_agrees_with_the_catalogue() {
+        let catalogue = Catalogue::shipped();
+        let openapi: serde_json::Value =
+            serde_json::from_str(assets::OPENAPI).expect("schemas/openapi.json is JSON");
+        assert_eq!(openapi["openapi"], "3.1.0");
+        let path = format!("/paths/{}", catalogue.endpoint.path.replace('/', "~1"));
+        let operation = openapi
+            .pointer(&path)
+            .and_then(|item| item.get(catalogue.endpoint.method.to_lowercase()))
+            .expect("the endpoint is described");
+        let responses = operation["responses"].as_object().expect("responses");
+
+        let mut documented: Vec<String> = Vec::new();
+        for (status, response) in responses {
+            let schema = response
+                .pointer("/content/application~1json/schema/$ref")
+                .and_then(|v| v.as_str())
+                .expect("a JSON schema reference");
+            let types: Vec<Option<String>> = match response.get("x-error-types") {
+                Some(list) => list
+                    .as_array()
+                    .expect("a list")
+                    .iter()
+                    .map(|t| t.as_str().map(str::to_string))
+                    .collect(),
+                None => vec![None],
+            };
+            for error_type in types {
+                let code: u16 = status.parse().expect("a numeric status");
+                let row = catalogue
+                    .find(code, error_type.as_deref())
+                    .unwrap_or_else(|| panic!("{status} {error_type:?} is not in the catalogue"));
+                assert_eq!(schema, format!("{}.schema.json", row.schema), "{row}");
+                documented.push(row.key());
+            }
+        }
+        let mut expected: Vec<String> = catalogue.rows.iter().map(Row::key).collect();
+        documented.sort();
+        expected.sort();
+        assert_eq!(documented, expected);
+    }
+
+    #[test]
+    fn the_openapi_document_refers_to_shipped_schema_files() {
+        let text = assets::OPENAPI;
+        for reference in text.split("\"$ref\": \"").skip(1) {
+            let file = reference.split('"').next().unwrap_or_default();
+            let name = file.trim_end_matches(".schema.json");
+            assert!(
+                assets::SCHEMAS.iter().any(|(known, _)| *known == name),
+                "openapi.json refers to {file}, which is not shipped"
+            );
+        }
+    }
 }

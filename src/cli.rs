@@ -173,6 +173,9 @@ pub struct RunArgs {
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Log every claim request and response to stderr, curl-style (tokens masked).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// Where scenarios come from.
     #[command(flatten)]
     pub source: ScenarioArgs,
@@ -424,7 +427,27 @@ fn client_options(args: &RunArgs) -> Result<ClientOptions, u8> {
     })
 }
 
+/// Sends log lines to stderr: warnings only, or every claim request and
+/// response with `-v`. Colour only on a terminal, and never with `NO_COLOR`.
+fn init_logging(verbose: u8) {
+    use std::io::IsTerminal as _;
+    let level = match verbose {
+        0 => "warn",
+        _ => "wingfield_conformance::runner=info,warn",
+    };
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(level))
+        .with_writer(std::io::stderr)
+        .with_ansi(colour)
+        .with_target(false)
+        .with_level(false)
+        .without_time()
+        .try_init();
+}
+
 fn run(args: RunArgs) -> u8 {
+    init_logging(args.verbose);
     let catalogue = Catalogue::shipped();
     let schemas = SchemaSet::shipped();
     let scenarios = match load(&args.source, &catalogue, &schemas) {
@@ -481,6 +504,18 @@ fn run(args: RunArgs) -> u8 {
     let runtime = Arc::new(runtime);
     let target = Arc::new(session.target.clone());
     let results: Arc<Mutex<Vec<ScenarioResult>>> = Arc::default();
+
+    // Ctrl-C mid-run still removes what the run seeded on the target.
+    let interrupted = target.clone();
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ninterrupted: tearing down this run's fixtures...");
+            if let Err(error) = runner::teardown(&interrupted).await {
+                eprintln!("warning: teardown failed: {error}");
+            }
+            std::process::exit(130);
+        }
+    });
 
     let trials = scenarios
         .into_iter()

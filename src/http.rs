@@ -205,14 +205,25 @@ impl HttpClient {
     }
 
     fn classify(&self, error: &reqwest::Error, reading_body: bool) -> TransportError {
+        // reqwest's own message only repeats the URL, which the report
+        // shows already; the causes say what happened.
+        let cause = match std::error::Error::source(error) {
+            Some(source) => describe(source),
+            None => describe(error),
+        };
         if error.is_timeout() {
             TransportError::Timeout(self.options.timeout)
         } else if error.is_connect() {
-            TransportError::Connect(describe(error))
-        } else if reading_body || error.is_body() || error.is_decode() {
-            TransportError::Body(describe(error))
+            TransportError::Connect(cause)
+        } else if reading_body
+            || error.is_body()
+            || error.is_decode()
+            || cause.contains("connection closed")
+            || cause.contains("reset")
+        {
+            TransportError::Body(cause)
         } else {
-            TransportError::Other(describe(error))
+            TransportError::Other(cause)
         }
     }
 }

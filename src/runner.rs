@@ -245,7 +245,10 @@ impl Execution<'_> {
 
         let mut checks = Vec::new();
         let mut response_summary = None;
-        match target.client.send(&request).await {
+        log_request(target, &request);
+        let answer = target.client.send(&request).await;
+        log_answer(target, &answer);
+        match answer {
             Err(error) => checks.push(CheckResult::fail(
                 CheckKind::Transport,
                 "a complete HTTP response",
@@ -571,6 +574,43 @@ impl Execution<'_> {
             }
         }
     }
+}
+
+/// Logs a request curl-style (`-v`), secrets masked.
+fn log_request(target: &Target, request: &HttpRequest) {
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return;
+    }
+    let mut lines = vec![format!("> {} {}", request.method, request.url)];
+    for (name, value) in &request.headers {
+        lines.push(format!("> {name}: {value}"));
+    }
+    if let Some(body) = &request.body {
+        lines.push(format!("> {}", crate::http::excerpt(body, 500)));
+    }
+    tracing::info!("{}", target.redactor.redact(&lines.join("\n")));
+}
+
+/// Logs an answer curl-style (`-v`), secrets masked.
+fn log_answer(target: &Target, answer: &Result<HttpResponse, crate::http::TransportError>) {
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return;
+    }
+    let text = match answer {
+        Ok(response) => format!(
+            "< {} {} ({} bytes, {} ms)\n< {}",
+            response.status,
+            response
+                .content_type
+                .as_deref()
+                .unwrap_or("no Content-Type"),
+            response.body.len(),
+            response.elapsed.as_millis(),
+            response.excerpt(500)
+        ),
+        Err(error) => format!("< no complete response: {error}"),
+    };
+    tracing::info!("{}", target.redactor.redact(&text));
 }
 
 fn summarize(response: &HttpResponse) -> ResponseSummary {

@@ -30,7 +30,7 @@ pub fn failure_message(result: &ScenarioResult, redactor: &Redactor) -> String {
     }
     for step in &result.steps {
         if !step.passed() {
-            step_message(&mut out, step, result.steps.len(), result);
+            step_message(&mut out, step, result.steps.len());
         }
     }
     let failed_after: Vec<_> = result.postconditions.iter().filter(|c| !c.passed).collect();
@@ -50,7 +50,7 @@ pub fn failure_message(result: &ScenarioResult, redactor: &Redactor) -> String {
     redactor.redact(&out)
 }
 
-fn step_message(out: &mut String, step: &StepResult, total: usize, result: &ScenarioResult) {
+fn step_message(out: &mut String, step: &StepResult, total: usize) {
     let _ = writeln!(
         out,
         "  step {} of {total} {:?}: {} {}",
@@ -94,10 +94,9 @@ fn step_message(out: &mut String, step: &StepResult, total: usize, result: &Scen
     }
     let _ = writeln!(
         out,
-        "    reproduce (secrets masked; fixtures of run are torn down when it ends):"
+        "    reproduce (tokens masked; this run's fixtures are removed when it ends):"
     );
     let _ = writeln!(out, "      {}", curl(&step.request));
-    let _ = result;
 }
 
 /// The request as a curl command line.

@@ -56,12 +56,16 @@ fn the_binary_prints_no_token_of_the_stub() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let junit = dir.path().join("junit.xml");
     let output = support::bin()
-        .args(["run", "claim", "--junit"])
+        .args(["run", "claim", "-v", "--junit"])
         .arg(&junit)
         .output()
         .expect("runs");
     let (stdout, stderr) = support::text(&output);
     let xml = std::fs::read_to_string(&junit).expect("written");
+    assert!(
+        stderr.contains("> authorization: Bearer [redacted]"),
+        "{stderr}"
+    );
     for text in [&stdout, &stderr, &xml] {
         for prefix in ["wfa_", "wct_", "wfadmin_"] {
             assert!(!text.contains(prefix), "{prefix} leaked: {text}");
