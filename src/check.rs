@@ -179,6 +179,31 @@ fn parse_timestamp(text: &str) -> Result<DateTime<FixedOffset>, String> {
         .map_err(|e| format!("{text:?} is not an RFC 3339 date-time: {e}"))
 }
 
+/// How many digits of a second an RFC 3339 timestamp writes.
+fn subsecond_digits(text: &str) -> u16 {
+    match text.find('.') {
+        Some(dot) => text[dot + 1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .count() as u16,
+        None => 0,
+    }
+}
+
+/// Compares two timestamps as instants, at the coarser of their two
+/// precisions: a server that stores microseconds but answers in whole
+/// seconds is not changing `createdAt` by writing it shorter.
+fn compare_instants(
+    reference: &str,
+    actual: &str,
+) -> Result<(String, String, std::cmp::Ordering), String> {
+    use chrono::SubsecRound as _;
+    let digits = subsecond_digits(reference).min(subsecond_digits(actual));
+    let a = parse_timestamp(reference)?.trunc_subsecs(digits);
+    let b = parse_timestamp(actual)?.trunc_subsecs(digits);
+    Ok((reference.to_string(), actual.to_string(), b.cmp(&a)))
+}
+
 /// Whether two IDs are the same: as UUIDs when both are, else as strings.
 pub fn same_id(a: &str, b: &str) -> bool {
     match (uuid::Uuid::parse_str(a), uuid::Uuid::parse_str(b)) {
@@ -223,25 +248,28 @@ fn declared_checks(expect: &Expect, body: &Value, bindings: &Bindings) -> Vec<Ch
     for (map, relation, exact) in orders {
         for (pointer, template) in map {
             let wanted = format!("{pointer} {relation} {:?}", template.source());
-            let check = template
-                .render(bindings)
-                .and_then(|text| parse_timestamp(&text))
-                .and_then(|reference| Ok((reference, timestamp_at(body, pointer)?)));
-            checks.push(match check {
-                Ok((reference, actual)) => {
+            let reference_text = template.render(bindings);
+            let actual_text = match body.pointer(pointer) {
+                Some(Value::String(text)) => Ok(text.clone()),
+                Some(other) => Err(format!("{pointer} is {other}, not a timestamp string")),
+                None => Err(format!("no {pointer} in the body")),
+            };
+            let check = reference_text.and_then(|r| Ok((r, actual_text?)));
+            checks.push(match check.and_then(|(r, a)| compare_instants(&r, &a)) {
+                Ok((reference, actual, ordering)) => {
                     let holds = if exact {
-                        actual == reference
+                        ordering.is_eq()
                     } else {
-                        actual >= reference
+                        ordering.is_ge()
                     };
-                    let wanted = format!("{pointer} {relation} {}", reference.to_rfc3339());
+                    let wanted = format!("{pointer} {relation} {reference}");
                     if holds {
                         CheckResult::pass(CheckKind::Timestamps, wanted)
                     } else {
                         CheckResult::fail(
                             CheckKind::Timestamps,
                             wanted,
-                            format!("{pointer} = {}", actual.to_rfc3339()),
+                            format!("{pointer} = {actual}"),
                         )
                     }
                 }
@@ -298,6 +326,36 @@ mod tests {
                 .unwrap_err()
                 .contains("not JSON")
         );
+    }
+
+    #[test]
+    fn instants_compare_at_the_coarser_precision() {
+        let cmp = |a, b| compare_instants(a, b).expect("valid").2;
+        use std::cmp::Ordering::*;
+        assert_eq!(
+            cmp("2024-01-01T10:00:00.123456Z", "2024-01-01T10:00:00Z"),
+            Equal
+        );
+        assert_eq!(
+            cmp(
+                "2024-01-01T10:00:00.123456Z",
+                "2024-01-01T10:00:00.123+00:00"
+            ),
+            Equal
+        );
+        assert_eq!(
+            cmp("2024-01-01T10:00:00.123Z", "2024-01-01T10:00:00.124Z"),
+            Greater
+        );
+        assert_eq!(
+            cmp("2024-01-01T10:00:01Z", "2024-01-01T10:00:00.999Z"),
+            Less
+        );
+        assert_eq!(
+            cmp("2024-01-01T10:00:00Z", "2024-01-01T15:30:00+05:30"),
+            Equal
+        );
+        assert!(compare_instants("yesterday", "2024-01-01T10:00:00Z").is_err());
     }
 
     #[test]
