@@ -33,9 +33,9 @@ impl<'a> Coverage<'a> {
             .iter()
             .map(|row| {
                 let key = row.key();
-                let covering = scenarios
-                    .iter()
-                    .filter(|scenario| scenario.spec.covers.contains(&key));
+                let covering = scenarios.iter().filter(|scenario| {
+                    scenario.spec.ignore.is_none() && scenario.spec.covers.contains(&key)
+                });
                 let (gating, advisory): (Vec<&Scenario>, Vec<&Scenario>) =
                     covering.partition(|scenario| scenario.is_gating());
                 RowCoverage {

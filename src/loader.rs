@@ -50,9 +50,10 @@ impl fmt::Display for ScenarioError {
         if let (Some(at), Some(line)) = (self.position, &self.source_line) {
             let number = at.line.to_string();
             let pad = " ".repeat(number.len());
+            let (shown, column) = window(line, at.column);
             writeln!(f, "{pad} |")?;
-            writeln!(f, "{number} | {line}")?;
-            writeln!(f, "{pad} | {}^", " ".repeat(at.column.saturating_sub(1)))?;
+            writeln!(f, "{number} | {shown}")?;
+            writeln!(f, "{pad} | {}^", " ".repeat(column.saturating_sub(1)))?;
         }
         if let Some(pointer) = &self.pointer {
             writeln!(f, "  = at JSON pointer {pointer:?}")?;
@@ -62,6 +63,28 @@ impl fmt::Display for ScenarioError {
         }
         Ok(())
     }
+}
+
+/// At most this many characters of a line are shown on each side of the
+/// column, so a minified file does not print itself in an error.
+const CONTEXT: usize = 60;
+
+/// The part of `line` around `column`, and the column within that part.
+fn window(line: &str, column: usize) -> (String, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    let at = column.saturating_sub(1).min(chars.len());
+    let start = at.saturating_sub(CONTEXT);
+    let end = (at + CONTEXT).min(chars.len());
+    let mut shown: String = chars[start..end].iter().collect();
+    let mut column = at - start + 1;
+    if start > 0 {
+        shown.insert(0, '…');
+        column += 1;
+    }
+    if end < chars.len() {
+        shown.push('…');
+    }
+    (shown, column)
 }
 
 /// Why a set of scenarios could not be loaded.
@@ -93,6 +116,8 @@ pub fn load_str(
     catalogue: &Catalogue,
     schemas: &SchemaSet,
 ) -> Result<Scenario, Vec<ScenarioError>> {
+    // Some editors start UTF-8 files with a byte-order mark; JSON has none.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let error_at =
         |position: Option<Position>, pointer: Option<String>, message, hint| ScenarioError {
             path: path.to_string(),
@@ -123,6 +148,18 @@ pub fn load_str(
         };
         vec![error_at(position, None, message, hint)]
     };
+
+    let first = text.trim_start().chars().next();
+    if first.is_some_and(|c| c != '{') {
+        let offset = text.len() - text.trim_start().len();
+        let position = location::position_of(text, offset);
+        return Err(vec![error_at(
+            Some(position),
+            None,
+            "a scenario file holds one JSON object".to_string(),
+            Some("start the file with '{'; see docs/scenarios.md".to_string()),
+        )]);
+    }
 
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let spec: ScenarioSpec = match serde_path_to_error::deserialize(&mut deserializer) {
@@ -201,6 +238,12 @@ pub fn load_dir(
         .into_iter()
         .map(|entry| entry.path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        // Hidden files are editors' (`.#x.json` locks, backups), not scenarios.
+        .filter(|path| {
+            !path
+                .file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with('.'))
+        })
         .collect();
     files.sort();
     if files.is_empty() {
@@ -209,18 +252,43 @@ pub fn load_dir(
         });
     }
     let mut sources = Vec::new();
+    let mut errors = Vec::new();
     for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|source| LoadError::Io {
-            path: file.display().to_string(),
+        let shown = file.display().to_string();
+        let bytes = std::fs::read(&file).map_err(|source| LoadError::Io {
+            path: shown.clone(),
             source,
         })?;
-        sources.push((file.display().to_string(), text));
+        match String::from_utf8(bytes) {
+            Ok(text) => sources.push((shown, text)),
+            Err(error) => {
+                let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+                let before = String::from_utf8_lossy(valid);
+                errors.push(ScenarioError {
+                    position: Some(location::position_of(&before, before.len())),
+                    path: shown,
+                    pointer: None,
+                    message: "the file is not UTF-8 text".into(),
+                    hint: Some("save it as UTF-8".into()),
+                    source_line: None,
+                });
+            }
+        }
     }
-    load_all(
+    let loaded = load_all(
         sources.iter().map(|(p, t)| (p.as_str(), t.as_str())),
         catalogue,
         schemas,
-    )
+    );
+    match loaded {
+        Ok(scenarios) if errors.is_empty() => Ok(scenarios),
+        Ok(_) => Err(LoadError::Invalid(errors)),
+        Err(LoadError::Invalid(mut more)) => {
+            errors.append(&mut more);
+            Err(LoadError::Invalid(errors))
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// Loads a set of (path, text) files and checks that their IDs are unique.
@@ -345,7 +413,7 @@ impl Checker<'_> {
                 self.problem(
                     format!("/assumptions/{i}"),
                     format!("there is no assumption {number}"),
-                    Some("assumptions are numbered 1 to 12 in shared/contract/README.md".into()),
+                    Some("assumptions are numbered 1 to 12 in docs/contract/README.md".into()),
                 );
             }
         }
@@ -656,6 +724,13 @@ impl Checker<'_> {
             if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
                 self.problem(here.clone(), format!("{name:?} is not a header name"), None);
             }
+            if reqwest::header::HeaderValue::from_str(value.source()).is_err() {
+                self.problem(
+                    here.clone(),
+                    format!("{:?} cannot be a header value", value.source()),
+                    Some("header values are one line of visible characters".into()),
+                );
+            }
             self.template(&here, value, &scope);
         }
         self.expect(at, step, &scope);
@@ -912,7 +987,14 @@ pub fn load_set(
         scenarios.extend(shipped(catalogue, schemas)?);
     }
     let mut errors = Vec::new();
+    let mut seen = Vec::new();
     for dir in dirs {
+        // The same folder named twice is loaded once.
+        let key = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
         match load_dir(dir, catalogue, schemas) {
             Ok(mut loaded) => scenarios.append(&mut loaded),
             Err(LoadError::Invalid(mut problems)) => errors.append(&mut problems),

@@ -185,6 +185,8 @@ pub struct ScenarioResult {
     pub title: String,
     /// Whether a failure fails the run.
     pub gating: bool,
+    /// How many steps the scenario has (more than ran, if one failed).
+    pub total_steps: usize,
     /// How it ended.
     pub outcome: Outcome,
     /// Why set-up failed, for [`Outcome::SetupError`].

@@ -81,6 +81,7 @@ pub async fn run_scenario(target: &Target, scenario: &Scenario) -> ScenarioResul
         path: scenario.path.clone(),
         title: scenario.spec.title.clone(),
         gating: scenario.is_gating(),
+        total_steps: scenario.spec.steps.len(),
         outcome,
         setup_error,
         steps: execution.steps,

@@ -48,7 +48,11 @@ pub struct ScenarioSpec {
     pub covers: Vec<String>,
     /// Whether a failure fails the run (`gating`) or is only reported (`advisory`).
     pub level: Level,
-    /// Numbers of the contract assumptions (shared/contract/README.md) it relies on.
+    /// Why the scenario is skipped unless `--ignored` or `--include-ignored`
+    /// is given; an ignored scenario covers nothing.
+    #[serde(default)]
+    pub ignore: Option<String>,
+    /// Numbers of the contract assumptions (docs/contract/README.md) it relies on.
     #[serde(default)]
     pub assumptions: Vec<u8>,
     /// Named fixtures, seeded in the order written.

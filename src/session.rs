@@ -46,7 +46,35 @@ pub enum SessionError {
 pub struct Session {
     /// What scenarios run against.
     pub target: Target,
+    admin_url: String,
     stub: Option<RunningStub>,
+}
+
+/// Whether a URL's host is this machine. A proxy from the environment is
+/// never used for these: it cannot reach them, and a harness that proxies
+/// `127.0.0.1` reports a proxy's answer as the server's.
+fn is_loopback(url: &str) -> bool {
+    let Some(host) = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+    else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => bare == "localhost" || bare.ends_with(".localhost"),
+    }
+}
+
+/// Registers the password of a URL (`https://user:secret@host/`) as a secret.
+fn register_credentials(redactor: &Redactor, url: &str) {
+    if let Ok(parsed) = reqwest::Url::parse(url)
+        && let Some(password) = parsed.password()
+    {
+        redactor.add(password);
+        redactor.add(&format!("{}:{password}", parsed.username()));
+    }
 }
 
 impl Session {
@@ -82,11 +110,19 @@ impl Session {
                 base_url,
                 admin_url,
                 admin_token,
-            } => (base_url, admin_url, admin_token, None),
+            } => {
+                if is_loopback(&base_url) && is_loopback(&admin_url) {
+                    client.use_env_proxy = false;
+                }
+                (base_url, admin_url, admin_token, None)
+            }
         };
         redactor.add(&admin_token);
+        register_credentials(&redactor, &base_url);
+        register_credentials(&redactor, &admin_url);
         let http = HttpClient::new(client)?;
         let fixtures = HttpFixtures::new(http.clone(), &admin_url, admin_token);
+        let admin_url = admin_url.trim_end_matches('/').to_string();
         let target = Target {
             base_url: base_url.trim_end_matches('/').to_string(),
             client: http,
@@ -96,7 +132,26 @@ impl Session {
             redactor,
             run_id: runner::new_run_id(),
         };
-        Ok(Session { target, stub })
+        Ok(Session {
+            target,
+            admin_url,
+            stub,
+        })
+    }
+
+    /// One line saying what is certified, for the top of a run's output.
+    pub fn describe(&self) -> String {
+        let line = match &self.stub {
+            Some(_) => format!(
+                "target: the embedded stub at {} (no --base-url given)",
+                self.target.base_url
+            ),
+            None => format!(
+                "target: {} (fixture API {}), run {}",
+                self.target.base_url, self.admin_url, self.target.run_id
+            ),
+        };
+        self.target.redactor.redact(&line)
     }
 
     /// Tears the run's fixtures down and stops the embedded stub. The
@@ -107,5 +162,30 @@ impl Session {
             stub.stop().await;
         }
         outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts_are_recognised() {
+        assert!(is_loopback("http://127.0.0.1:8080"));
+        assert!(is_loopback("http://127.9.9.9/x"));
+        assert!(is_loopback("http://[::1]:80"));
+        assert!(is_loopback("http://localhost:1/"));
+        assert!(!is_loopback("https://dev.wingfield.systems"));
+        assert!(!is_loopback("http://10.0.0.1"));
+    }
+
+    #[test]
+    fn passwords_in_urls_are_secrets() {
+        let redactor = Redactor::new();
+        register_credentials(&redactor, "https://qa:hunter2-secret@staging.example/");
+        assert_eq!(
+            redactor.redact("https://qa:hunter2-secret@staging.example/"),
+            "https://[redacted]@staging.example/"
+        );
     }
 }

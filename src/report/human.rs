@@ -30,7 +30,7 @@ pub fn failure_message(result: &ScenarioResult, redactor: &Redactor) -> String {
     }
     for step in &result.steps {
         if !step.passed() {
-            step_message(&mut out, step, result.steps.len());
+            step_message(&mut out, step, result.total_steps);
         }
     }
     let failed_after: Vec<_> = result.postconditions.iter().filter(|c| !c.passed).collect();

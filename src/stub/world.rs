@@ -1,6 +1,6 @@
 //! The stub's in-memory world: services, tokens, organizations, connect
 //! tokens and relations, and the claim operation exactly as
-//! `shared/contract/README.md` describes it, including the order of checks
+//! `docs/contract/README.md` describes it, including the order of checks
 //! (assumption 12). The HTTP layer only translates; every decision is here,
 //! under one lock, which is what makes two simultaneous claims of one token
 //! end with one winner (assumption 11).

@@ -203,6 +203,101 @@ fn each_kind_of_bad_reference_is_caught() {
 }
 
 #[test]
+fn files_that_are_not_one_utf8_json_object_are_rejected_plainly() {
+    let array = only_error("[\"a title\", [\"200\"], \"gating\"]");
+    assert!(array.message.contains("one JSON object"), "{array}");
+    assert_eq!(array.position.map(|p| (p.line, p.column)), Some((1, 1)));
+    let null = only_error("  null");
+    assert!(null.message.contains("one JSON object"), "{null}");
+    let empty = only_error("");
+    assert!(empty.message.contains("invalid JSON"), "{empty}");
+
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut latin1 = GOOD.replace("a user's scenario", "caf").into_bytes();
+    let at = latin1.iter().position(|b| *b == b'f').expect("f") + 1;
+    latin1.insert(at, 0xE9);
+    std::fs::write(dir.path().join("latin1.json"), latin1).expect("write");
+    let (code, stderr, connections) = run_on_dir(dir.path());
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("not UTF-8"), "{stderr}");
+    assert!(stderr.contains("latin1.json:2:"), "{stderr}");
+    assert_eq!(connections, 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_byte_order_mark_and_hidden_files_are_tolerated() {
+    load(&format!("\u{feff}{GOOD}")).expect("a BOM is not an error");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(
+        dir.path().join("mine.json"),
+        GOOD.replace("{{service.id}}", "{{nope.id}}"),
+    )
+    .expect("write");
+    let hidden = dir.path().join(".#mine.json");
+    std::os::unix::fs::symlink("/nonexistent/lock", &hidden).expect("symlink");
+    let (code, stderr, _) = run_on_dir(dir.path());
+    assert_eq!(code, Some(2));
+    assert!(!stderr.contains(".#mine.json"), "{stderr}");
+    assert!(stderr.contains("mine.json"), "{stderr}");
+}
+
+#[test]
+fn a_long_line_is_shown_around_the_column_only() {
+    let one_line: String = GOOD.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    let padded = one_line.replacen(
+        "\"title\"",
+        &format!("\"pad\": \"{}\", \"title\"", "x".repeat(5000)),
+        1,
+    );
+    let error = only_error(&padded);
+    let shown = error.to_string();
+    assert!(shown.contains("unknown field `pad`"), "{shown}");
+    assert!(shown.len() < 1000, "{} characters shown", shown.len());
+}
+
+#[test]
+fn an_ignored_scenario_is_skipped_unless_asked_for() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let ignored = GOOD.replace(
+        "\"level\": \"gating\",",
+        "\"level\": \"gating\", \"ignore\": \"waiting for the server team\",",
+    );
+    std::fs::write(dir.path().join("mine.json"), ignored).expect("write");
+    let run = |extra: &[&str]| {
+        let output = bin()
+            .args(["run", "--with-shipped", "--scenarios"])
+            .arg(dir.path())
+            .args(extra)
+            .output()
+            .expect("runs");
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+        stdout
+    };
+    let default = run(&["mine"]);
+    assert!(
+        default.contains("0 passed; 0 failed; 1 ignored"),
+        "{default}"
+    );
+    let asked = run(&["mine", "--include-ignored"]);
+    assert!(asked.contains("1 passed; 0 failed; 0 ignored"), "{asked}");
+}
+
+#[test]
+fn header_values_are_checked_when_the_file_loads() {
+    let broken = GOOD.replace(
+        "\"auth\": \"none\",",
+        "\"auth\": \"none\", \"headers\": {\"X-A\": \"a\\nb\"},",
+    );
+    let error = only_error(&broken);
+    assert!(
+        error.message.contains("cannot be a header value"),
+        "{error}"
+    );
+}
+
+#[test]
 fn a_fixture_used_before_it_is_declared_is_an_error() {
     let reordered = GOOD.replace(
         r#""service": {"kind": "external_service"},

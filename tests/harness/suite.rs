@@ -259,3 +259,161 @@ fn junit_reports_one_case_per_scenario() {
     assert_eq!(xml.matches("<testcase ").count(), shipped().len(), "{xml}");
     assert!(xml.contains("claim-twice"));
 }
+
+#[test]
+fn bad_runner_options_are_usage_errors_before_any_request() {
+    let target = support::CountingListener::start();
+    let admin = format!("{}/_fixtures/v1", target.url);
+    let remote = [
+        "--base-url",
+        target.url.as_str(),
+        "--admin-url",
+        admin.as_str(),
+    ];
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["--test-threads", "0"],
+        vec!["--timeout", "1e30"],
+        vec!["--timeout", "0"],
+        vec!["--max-body", "0"],
+        vec!["no-such-scenario"],
+        vec!["--junit", "/nonexistent-folder/report.xml"],
+    ];
+    for extra in cases {
+        let output = bin()
+            .arg("run")
+            .args(remote)
+            .args(&extra)
+            .env("WINGFIELD_ADMIN_TOKEN", "token")
+            .output()
+            .expect("runs");
+        let (stdout, stderr) = text(&output);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{extra:?}: {stdout}\n{stderr}"
+        );
+    }
+    let output = bin()
+        .args([
+            "run",
+            "--base-url",
+            &format!("{}/?x=1", target.url),
+            "--admin-url",
+            &admin,
+        ])
+        .env("WINGFIELD_ADMIN_TOKEN", "token")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(target.connections(), 0);
+}
+
+#[test]
+fn an_admin_url_without_a_base_url_does_not_silently_certify_the_stub() {
+    let output = bin()
+        .args(["run", "--admin-url", "http://127.0.0.1:9/_fixtures/v1"])
+        .env("WINGFIELD_ADMIN_TOKEN", "token")
+        .output()
+        .expect("runs");
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--base-url is not"), "{stderr}");
+}
+
+#[test]
+fn several_filters_select_the_union_and_the_target_is_named() {
+    let output = run(&["run", "--exact", "claim-twice", "missing-api-token"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("2 passed; 0 failed"), "{stdout}");
+    assert!(
+        stdout.contains("target: the embedded stub at http://127.0.0.1:"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{} filtered out", shipped().len() - 2)),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_advisory_scenario_that_cannot_be_seeded_exits_3() {
+    let stub = start_stub_process("right-token-for-advisory");
+    let output = stub.run(
+        "wrong-token-for-advisory",
+        &["connect-token-of-another-service"],
+    );
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("advisory 0 passed, 0 failed, 1 set-up errors"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_proxy_in_the_environment_is_not_used_for_a_loopback_target() {
+    let token = "proxy-test-admin-token";
+    let stub = start_stub_process(token);
+    let proxy = support::CountingListener::start();
+    let output = bin()
+        .args([
+            "run",
+            "claim-twice",
+            "--base-url",
+            &stub.base_url,
+            "--admin-url",
+            &stub.admin_url,
+        ])
+        .env("WINGFIELD_ADMIN_TOKEN", token)
+        .env("HTTP_PROXY", &proxy.url)
+        .env("http_proxy", &proxy.url)
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert_eq!(proxy.connections(), 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_generated_admin_token_is_private_and_removed_when_the_stub_stops() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mut child = bin()
+        .args(["stub", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the stub starts");
+    let stdout = child.stdout.take().expect("piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let path = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.split("written to ")
+                .nth(1)
+                .map(|rest| rest.split(' ').next().unwrap_or_default().to_string())
+        })
+        .expect("the banner names the token file");
+    std::thread::spawn(move || lines.for_each(drop));
+    let file = std::path::Path::new(&path);
+    let mode = std::fs::metadata(file)
+        .expect("the file exists")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "{path}");
+    let dir_mode = std::fs::metadata(file.parent().expect("a folder"))
+        .expect("the folder exists")
+        .permissions()
+        .mode();
+    assert_eq!(dir_mode & 0o777, 0o700, "{path}");
+
+    let interrupt = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupt.success());
+    let status = child.wait().expect("the stub stops");
+    assert_eq!(status.code(), Some(0));
+    assert!(!file.exists(), "{path} is left behind");
+}
