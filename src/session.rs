@@ -154,6 +154,15 @@ impl Session {
         self.target.redactor.redact(&line)
     }
 
+    /// Checks that the fixture API answers and accepts the admin token,
+    /// with a teardown of this run (which has no records yet, so it
+    /// changes nothing). A fixture API that is down or refuses is then one
+    /// error up front, not one set-up error per scenario after as many
+    /// timeouts.
+    pub async fn preflight(&self) -> Result<(), String> {
+        runner::teardown(&self.target).await
+    }
+
     /// Tears the run's fixtures down and stops the embedded stub. The
     /// error, if any, is the teardown's, with secrets masked.
     pub async fn close(self) -> Result<(), String> {

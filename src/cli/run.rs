@@ -353,6 +353,15 @@ pub(super) fn run(args: RunArgs) -> u8 {
         }
     };
     say(&format!("{}\n", session.describe()));
+    if let Err(error) = runtime.block_on(session.preflight()) {
+        eprintln!(
+            "error: the fixture API cannot be used, so no scenario was run: {error}\n  \
+             help: check --admin-url, WINGFIELD_ADMIN_TOKEN, and that the target serves the \
+             fixture API (docs/fixture-api.md)"
+        );
+        runtime.block_on(session.close()).ok();
+        return EXIT_UNREACHABLE;
+    }
     let filtered_out = loaded - selected.len();
     let redactor = session.target.redactor.clone();
     let (results, panicked) = run_trials(&runtime, &session, selected, &args);
@@ -377,7 +386,11 @@ pub(super) fn run(args: RunArgs) -> u8 {
         );
         code = code.max(EXIT_USAGE);
     }
-    say(&summary(&results, filtered_out));
+    // With --format json, stdout stays one JSON object per line.
+    match args.format {
+        Some(Format::Json) => eprint!("{}", summary(&results, filtered_out)),
+        _ => say(&summary(&results, filtered_out)),
+    }
     code
 }
 
@@ -432,11 +445,30 @@ fn run_trials(
     // libtest-mimic's own verdict counts advisory failures too; the exit
     // code comes from the recorded results, which tell them apart.
     let arguments = libtest_arguments(args);
+    quiet_broken_pipe();
     let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         libtest_mimic::run(&arguments, trials)
     }));
     let results = std::mem::take(&mut *results.lock().unwrap_or_else(|p| p.into_inner()));
     (results, ran.is_err())
+}
+
+/// libtest-mimic panics when stdout is closed (`run | head`). The run
+/// catches that to tear down and says so in one line; the panic's own
+/// message and backtrace would only bury that line.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if !(text.contains("Broken pipe") || text.contains("failed printing to stdout")) {
+            default(info);
+        }
+    }));
 }
 
 /// A trial that is only listed, never run.
@@ -495,4 +527,85 @@ fn summary(results: &[ScenarioResult], filtered_out: usize) -> String {
         count(false, Outcome::Passed),
         count(false, Outcome::SetupError),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(gating: bool, outcome: Outcome) -> ScenarioResult {
+        ScenarioResult {
+            id: "x".into(),
+            path: "x.json".into(),
+            title: "x".into(),
+            gating,
+            total_steps: 1,
+            outcome,
+            setup_error: None,
+            steps: vec![],
+            postconditions: vec![],
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn exit_codes_tell_failures_from_set_up_errors_and_ignore_advisory_failures() {
+        use Outcome::*;
+        assert_eq!(exit_code(&[result(true, Passed)]), EXIT_PASSED);
+        assert_eq!(
+            exit_code(&[result(true, Passed), result(false, Failed)]),
+            EXIT_PASSED
+        );
+        assert_eq!(
+            exit_code(&[result(true, Failed), result(true, SetupError)]),
+            EXIT_FAILED
+        );
+        assert_eq!(exit_code(&[result(true, SetupError)]), EXIT_UNREACHABLE);
+        assert_eq!(
+            exit_code(&[result(true, Passed), result(false, SetupError)]),
+            EXIT_UNREACHABLE
+        );
+    }
+
+    #[test]
+    fn filters_select_like_cargo_test() {
+        let scenarios = || {
+            ["claim-twice", "claim-new-relation", "missing-api-token"]
+                .into_iter()
+                .map(|id| Scenario {
+                    id: id.into(),
+                    path: format!("{id}.json"),
+                    spec: serde_json::from_value(serde_json::json!({
+                        "title": "t", "covers": ["200"], "level": "gating",
+                        "steps": [{"name": "s", "request": {"path": "/", "auth": "none"},
+                                   "expect": {"status": 200}}]
+                    }))
+                    .expect("a spec"),
+                })
+                .collect::<Vec<_>>()
+        };
+        let ids = |selected: Vec<Scenario>| selected.into_iter().map(|s| s.id).collect::<Vec<_>>();
+        assert_eq!(ids(select(scenarios(), &[], &[], false)).len(), 3);
+        assert_eq!(
+            ids(select(scenarios(), &["claim".into()], &[], false)),
+            ["claim-twice", "claim-new-relation"]
+        );
+        assert_eq!(
+            ids(select(scenarios(), &["claim".into()], &[], true)),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            ids(select(
+                scenarios(),
+                &["claim-twice".into(), "missing".into()],
+                &[],
+                false
+            )),
+            ["claim-twice", "missing-api-token"]
+        );
+        assert_eq!(
+            ids(select(scenarios(), &[], &["claim".into()], false)),
+            ["missing-api-token"]
+        );
+    }
 }

@@ -177,14 +177,15 @@ fn the_suite_passes_against_the_stub_as_a_separate_process() {
 }
 
 #[test]
-fn a_wrong_admin_token_is_a_set_up_error_with_exit_status_3() {
+fn a_wrong_admin_token_stops_the_run_before_any_scenario_with_exit_status_3() {
     let stub = start_stub_process("the-right-admin-token");
     let output = stub.run("the-wrong-admin-token", &["missing-api-token"]);
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(3), "{stdout}\n{stderr}");
-    assert!(stdout.contains("set-up failed"), "{stdout}");
-    assert!(stdout.contains("refused the admin token"), "{stdout}");
-    assert!(!stdout.contains("the-wrong-admin-token"), "{stdout}");
+    assert!(stderr.contains("no scenario was run"), "{stderr}");
+    assert!(stderr.contains("refused the admin token"), "{stderr}");
+    assert!(!stdout.contains("running 1 test"), "{stdout}");
+    assert!(!stdout.contains("the-wrong-admin-token") && !stderr.contains("the-wrong-admin-token"));
 }
 
 #[test]
@@ -203,7 +204,7 @@ fn an_unreachable_target_is_a_set_up_error_not_a_pass() {
         .expect("runs");
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(3), "{stdout}\n{stderr}");
-    assert!(stdout.contains("could not connect"), "{stdout}");
+    assert!(stderr.contains("could not connect"), "{stderr}");
 }
 
 #[test]
@@ -337,21 +338,6 @@ fn several_filters_select_the_union_and_the_target_is_named() {
 }
 
 #[test]
-fn an_advisory_scenario_that_cannot_be_seeded_exits_3() {
-    let stub = start_stub_process("right-token-for-advisory");
-    let output = stub.run(
-        "wrong-token-for-advisory",
-        &["connect-token-of-another-service"],
-    );
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(3), "{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("advisory 0 passed, 0 failed, 1 set-up errors"),
-        "{stdout}"
-    );
-}
-
-#[test]
 fn a_proxy_in_the_environment_is_not_used_for_a_loopback_target() {
     let token = "proxy-test-admin-token";
     let stub = start_stub_process(token);
@@ -416,4 +402,36 @@ fn a_generated_admin_token_is_private_and_removed_when_the_stub_stops() {
     let status = child.wait().expect("the stub stops");
     assert_eq!(status.code(), Some(0));
     assert!(!file.exists(), "{path} is left behind");
+}
+
+#[test]
+fn a_closed_stdout_stops_the_run_plainly_without_a_panic_trace() {
+    // A stub whose 422 answer stalls keeps the run going for two seconds,
+    // long after stdout is closed.
+    let token = "closed-stdout-admin-token";
+    let stub = start_stub_process_with(token, &["--fault", "never-finishes"]);
+    let mut child = bin()
+        .args([
+            "run",
+            "--timeout",
+            "2",
+            "--base-url",
+            &stub.base_url,
+            "--admin-url",
+            &stub.admin_url,
+        ])
+        .env("WINGFIELD_ADMIN_TOKEN", token)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let stdout = child.stdout.take().expect("piped");
+    let first = BufReader::new(stdout).lines().next();
+    assert!(first.is_some_and(|line| line.is_ok_and(|l| l.starts_with("target:"))));
+    // The reader is dropped here: stdout is closed, as with `run | head -1`.
+    let output = child.wait_with_output().expect("ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("stopped early"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
