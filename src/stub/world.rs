@@ -614,19 +614,9 @@ impl World {
                     .to_string();
                 // Seeded relations are a little older than anything a
                 // claim creates, so "updatedAt not earlier" is a real test.
+                // Like a claimed one, it belongs to its service's run.
                 let created = now - Duration::seconds(10);
-                let relation = Relation {
-                    run_id,
-                    id: Uuid::new_v4(),
-                    service,
-                    organization,
-                    external_organization_id,
-                    created_at: created,
-                    updated_at: created,
-                };
-                let body = relation.to_json();
-                self.relations.push(relation);
-                Ok(body)
+                Ok(self.create(service, organization, external_organization_id, created))
             }
             other => Err(refuse(
                 400,
