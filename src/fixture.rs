@@ -211,6 +211,10 @@ impl FixtureProvider for HttpFixtures {
             let body = serde_json::to_value(call).map_err(|e| FixtureError::new(e.to_string()))?;
             match self.call("provider-states", body).await? {
                 Value::Object(values) => Ok(values),
+                Value::Null => Err(FixtureError::new(format!(
+                    "fixture API answered state {state:?} without values; \
+                     expected an object such as {{\"id\": ...}}"
+                ))),
                 other => Err(FixtureError::new(format!(
                     "fixture API returned {other} for state {state:?}; expected an object of values"
                 ))),

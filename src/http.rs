@@ -178,10 +178,15 @@ impl HttpClient {
         }
         let mut response = builder.send().await.map_err(|e| self.classify(&e, false))?;
         let status = response.status().as_u16();
-        let content_type = response
+        // Two Content-Type headers are shown as both, so the check does not
+        // pass or fail on whichever came first.
+        let types: Vec<String> = response
             .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+            .get_all(reqwest::header::CONTENT_TYPE)
+            .iter()
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+            .collect();
+        let content_type = (!types.is_empty()).then(|| types.join(", "));
 
         let mut body = Vec::new();
         loop {

@@ -65,6 +65,9 @@ impl fmt::Display for ScenarioError {
     }
 }
 
+/// The largest scenario file read, in bytes.
+const MAX_FILE: u64 = 4 * 1024 * 1024;
+
 /// At most this many characters of a line are shown on each side of the
 /// column, so a minified file does not print itself in an error.
 const CONTEXT: usize = 60;
@@ -255,10 +258,24 @@ pub fn load_dir(
     let mut errors = Vec::new();
     for file in files {
         let shown = file.display().to_string();
-        let bytes = std::fs::read(&file).map_err(|source| LoadError::Io {
+        let io = |source| LoadError::Io {
             path: shown.clone(),
             source,
-        })?;
+        };
+        // A FIFO would block the read for ever, and /dev/zero never ends.
+        let meta = std::fs::metadata(&file).map_err(io)?;
+        if !meta.is_file() || meta.len() > MAX_FILE {
+            errors.push(ScenarioError {
+                path: shown.clone(),
+                position: None,
+                pointer: None,
+                message: format!("not a regular file of at most {} MiB", MAX_FILE >> 20),
+                hint: Some("a scenario file is a small JSON document".into()),
+                source_line: None,
+            });
+            continue;
+        }
+        let bytes = std::fs::read(&file).map_err(io)?;
         match String::from_utf8(bytes) {
             Ok(text) => sources.push((shown, text)),
             Err(error) => {
@@ -704,6 +721,13 @@ impl Checker<'_> {
                 );
             }
             Auth::Header(template) => {
+                if reqwest::header::HeaderValue::from_str(template.source()).is_err() {
+                    self.problem(
+                        format!("{at}/request/auth/header"),
+                        format!("{:?} cannot be a header value", template.source()),
+                        Some("header values are one line of visible characters".into()),
+                    );
+                }
                 self.template(&format!("{at}/request/auth/header"), template, &scope)
             }
         }

@@ -61,6 +61,22 @@ impl fmt::Display for CheckKind {
     }
 }
 
+/// The longest text a check result keeps, in characters.
+pub const MAX_TEXT: usize = 600;
+
+/// The most detail lines a check result keeps.
+pub const MAX_DETAILS: usize = 20;
+
+/// `text`, cut to [`MAX_TEXT`] characters with a note of how much was cut.
+pub fn bounded(text: String) -> String {
+    let count = text.chars().count();
+    if count <= MAX_TEXT {
+        return text;
+    }
+    let cut: String = text.chars().take(MAX_TEXT).collect();
+    format!("{cut}… ({} more characters)", count - MAX_TEXT)
+}
+
 /// One check and how it went.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CheckResult {
@@ -88,7 +104,8 @@ impl CheckResult {
         }
     }
 
-    /// A check that failed.
+    /// A check that failed. Both texts are bounded: they can quote what a
+    /// server sent, and a server can send a megabyte where a word belongs.
     pub fn fail(
         kind: CheckKind,
         expected: impl Into<String>,
@@ -97,15 +114,20 @@ impl CheckResult {
         CheckResult {
             kind,
             passed: false,
-            expected: expected.into(),
-            actual: actual.into(),
+            expected: bounded(expected.into()),
+            actual: bounded(actual.into()),
             details: Vec::new(),
         }
     }
 
-    /// Adds detail lines.
+    /// Adds detail lines, each bounded, at most [`MAX_DETAILS`] of them.
     pub fn with_details(mut self, details: Vec<String>) -> CheckResult {
-        self.details = details;
+        let total = details.len();
+        self.details = details.into_iter().take(MAX_DETAILS).map(bounded).collect();
+        if total > MAX_DETAILS {
+            self.details
+                .push(format!("… and {} more", total - MAX_DETAILS));
+        }
         self
     }
 }
@@ -208,5 +230,25 @@ impl ScenarioResult {
             .flat_map(|step| step.checks.iter().map(move |check| (Some(step), check)));
         let after = self.postconditions.iter().map(|check| (None, check));
         steps.chain(after).filter(|(_, check)| !check.passed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_a_server_sent_is_bounded_in_check_results() {
+        let huge = "x".repeat(900_000);
+        let check = CheckResult::fail(CheckKind::ErrorType, "error.type \"a\"", huge.clone())
+            .with_details(vec![huge; 50]);
+        assert!(check.actual.len() < 700, "{}", check.actual.len());
+        assert!(
+            check.actual.ends_with("(899400 more characters)"),
+            "{}",
+            &check.actual[600..]
+        );
+        assert_eq!(check.details.len(), MAX_DETAILS + 1);
+        assert!(check.details.iter().all(|d| d.len() < 700));
     }
 }

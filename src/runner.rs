@@ -210,6 +210,16 @@ impl Execution<'_> {
             headers.retain(|(known, _)| !known.eq_ignore_ascii_case(name));
             headers.push((name.to_ascii_lowercase(), render(value)?));
         }
+        // A value from a fixture (a token with a line break) cannot be sent;
+        // that is the fixture provider's fault, not the target's.
+        for (name, value) in &headers {
+            if reqwest::header::HeaderValue::from_str(value).is_err() {
+                return Err(format!(
+                    "the {name} header would not be a valid header value; \
+                     check the values the fixture API returned"
+                ));
+            }
+        }
         Ok(HttpRequest {
             method: request.method.clone(),
             url,

@@ -60,9 +60,16 @@ fn is_loopback(url: &str) -> bool {
     else {
         return false;
     };
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let bare = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .trim_end_matches('.');
     match bare.parse::<std::net::IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
+        Ok(std::net::IpAddr::V6(ip)) => match ip.to_ipv4_mapped() {
+            Some(v4) => v4.is_loopback() || v4.is_unspecified(),
+            None => ip.is_loopback() || ip.is_unspecified(),
+        },
+        Ok(ip) => ip.is_loopback() || ip.is_unspecified(),
         Err(_) => bare == "localhost" || bare.ends_with(".localhost"),
     }
 }
@@ -184,6 +191,9 @@ mod tests {
         assert!(is_loopback("http://127.9.9.9/x"));
         assert!(is_loopback("http://[::1]:80"));
         assert!(is_loopback("http://localhost:1/"));
+        assert!(is_loopback("http://localhost.:1/"));
+        assert!(is_loopback("http://0.0.0.0:1/"));
+        assert!(is_loopback("http://[::ffff:127.0.0.1]:1/"));
         assert!(!is_loopback("https://dev.wingfield.systems"));
         assert!(!is_loopback("http://10.0.0.1"));
     }

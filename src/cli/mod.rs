@@ -169,6 +169,23 @@ fn say(text: &str) {
     let _ = stdout.flush();
 }
 
+/// Waits for Ctrl-C or SIGTERM and returns the exit code a shell expects
+/// for it (128 + the signal number).
+async fn interrupted() -> i32 {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return 130,
+                _ = terminate.recv() => return 143,
+            }
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    130
+}
+
 /// A multi-threaded tokio runtime, or the exit code if none can start.
 fn runtime() -> Result<tokio::runtime::Runtime, u8> {
     tokio::runtime::Builder::new_multi_thread()

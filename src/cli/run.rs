@@ -127,12 +127,16 @@ pub struct RunArgs {
     pub source: ScenarioArgs,
 }
 
+/// The most scenarios that may run at once: more threads than scenarios
+/// only cost time to start.
+const MAX_THREADS: usize = 256;
+
 fn parse_threads(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
-        Ok(0) | Err(_) => Err(format!(
-            "{text:?} is not a number of threads: give 1 or more"
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{text:?} is not a number of threads: give 1 to {MAX_THREADS}"
         )),
-        Ok(n) => Ok(n),
     }
 }
 
@@ -221,6 +225,13 @@ fn check_url(flag: &str, value: &str) -> Result<String, u8> {
             &format!("{flag} has a query or fragment; paths are appended to it"),
             hint,
         )),
+        // reqwest would send them as Basic authentication beside the
+        // scenario's own, and fail a conforming server.
+        Ok(url) if !url.username().is_empty() || url.password().is_some() => Err(usage_error(
+            &format!("{flag} carries credentials (user:password@); they are not supported"),
+            "the claim API authenticates with the scenario's tokens; put a proxy's \
+             credentials in HTTP_PROXY / HTTPS_PROXY",
+        )),
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
             Ok(value.trim_end_matches('/').to_string())
         }
@@ -264,6 +275,14 @@ fn target_choice(args: &RunArgs) -> Result<TargetChoice, u8> {
         admin_url,
         admin_token,
     })
+}
+
+/// Removes the JUnit file created up front, when the run stops before any
+/// scenario: an empty report would read as "no tests" to a CI publisher.
+fn remove_junit(args: &RunArgs) {
+    if let Some(path) = &args.junit {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 /// Creates the JUnit file now, so that a path that cannot be written is a
@@ -311,10 +330,25 @@ pub(super) fn run(args: RunArgs) -> u8 {
     if selected.is_empty() {
         return usage_error(
             &format!(
-                "no scenario matches {:?} (of {loaded} loaded)",
-                args.filters
+                "no scenario matches {:?} (skipping {:?}; {loaded} loaded)",
+                args.filters, args.skip
             ),
             "`wingfield-conformance run --list` shows the scenario names",
+        );
+    }
+    let runnable = selected.iter().filter(|s| {
+        let ignored = s.spec.ignore.is_some();
+        if args.ignored {
+            ignored
+        } else {
+            args.include_ignored || !ignored
+        }
+    });
+    if runnable.count() == 0 {
+        return usage_error(
+            "every selected scenario would be skipped: none is ignored with --ignored, \
+             or all are ignored without it",
+            "`--include-ignored` runs ignored scenarios too; `run --list` shows them",
         );
     }
     let choice = match target_choice(&args) {
@@ -339,6 +373,7 @@ pub(super) fn run(args: RunArgs) -> u8 {
     let session = match runtime.block_on(Session::open(choice, options)) {
         Ok(session) => session,
         Err(error @ SessionError::Client(_)) => {
+            remove_junit(&args);
             let hint = match &args.ca_cert {
                 Some(_) => "the --ca-cert file must hold PEM certificates",
                 None => {
@@ -348,11 +383,15 @@ pub(super) fn run(args: RunArgs) -> u8 {
             return usage_error(&error.to_string(), hint);
         }
         Err(error @ SessionError::Stub(_)) => {
+            remove_junit(&args);
             eprintln!("error: {error}");
             return EXIT_UNREACHABLE;
         }
     };
-    say(&format!("{}\n", session.describe()));
+    // With --format json, stdout stays one JSON object per line.
+    let json = matches!(args.format, Some(Format::Json));
+    let note = |text: &str| if json { eprint!("{text}") } else { say(text) };
+    note(&format!("{}\n", session.describe()));
     if let Err(error) = runtime.block_on(session.preflight()) {
         eprintln!(
             "error: the fixture API cannot be used, so no scenario was run: {error}\n  \
@@ -360,6 +399,7 @@ pub(super) fn run(args: RunArgs) -> u8 {
              fixture API (docs/fixture-api.md)"
         );
         runtime.block_on(session.close()).ok();
+        remove_junit(&args);
         return EXIT_UNREACHABLE;
     }
     let filtered_out = loaded - selected.len();
@@ -386,10 +426,13 @@ pub(super) fn run(args: RunArgs) -> u8 {
         );
         code = code.max(EXIT_USAGE);
     }
-    // With --format json, stdout stays one JSON object per line.
-    match args.format {
-        Some(Format::Json) => eprint!("{}", summary(&results, filtered_out)),
-        _ => say(&summary(&results, filtered_out)),
+    note(&summary(&results, filtered_out));
+    if results.is_empty() && !panicked {
+        eprintln!(
+            "error: no scenario ran (all selected ones are ignored, or none is with --ignored)\n  \
+             help: `wingfield-conformance run --list` shows what would run"
+        );
+        return code.max(EXIT_USAGE);
     }
     code
 }
@@ -406,16 +449,16 @@ fn run_trials(
     let target = Arc::new(session.target.clone());
     let results: Arc<Mutex<Vec<ScenarioResult>>> = Arc::default();
 
-    // Ctrl-C mid-run still removes what the run seeded on the target.
+    // Ctrl-C or SIGTERM (a cancelled CI job, `timeout`) mid-run still
+    // removes what the run seeded on the target.
     let interrupted = target.clone();
     runtime.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: tearing down this run's fixtures...");
-            if let Err(error) = runner::teardown(&interrupted).await {
-                eprintln!("warning: teardown failed: {error}");
-            }
-            std::process::exit(130);
+        let code = super::interrupted().await;
+        eprintln!("\ninterrupted: tearing down this run's fixtures...");
+        if let Err(error) = runner::teardown(&interrupted).await {
+            eprintln!("warning: teardown failed: {error}");
         }
+        std::process::exit(code);
     });
 
     let trials = scenarios

@@ -158,11 +158,9 @@ pub(super) fn serve(args: StubArgs) -> u8 {
             running.base_url(),
             running.admin_url()
         );
-        let _ = writeln!(text, "stop with Ctrl-C.");
+        let _ = writeln!(text, "stop with Ctrl-C (or SIGTERM).");
         say(&text);
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            eprintln!("error: cannot wait for Ctrl-C: {error}");
-        }
+        super::interrupted().await;
         say("stopping.\n");
         running.stop().await;
         EXIT_PASSED

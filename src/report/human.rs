@@ -11,6 +11,9 @@ use crate::result::{Outcome, RequestSummary, ScenarioResult, StepResult};
 /// How much of a response body a message shows.
 pub const BODY_EXCERPT: usize = 500;
 
+/// How much of a request body the curl line shows.
+pub const CURL_BODY: usize = 2000;
+
 /// The message for a scenario that did not pass; empty for one that did.
 pub fn failure_message(result: &ScenarioResult, redactor: &Redactor) -> String {
     let mut out = String::new();
@@ -106,7 +109,16 @@ pub fn curl(request: &RequestSummary) -> String {
         let _ = write!(line, " -H {}", quote(&format!("{name}: {value}")));
     }
     if let Some(body) = &request.body {
-        let _ = write!(line, " --data-raw {}", quote(body));
+        let body = if body.len() > CURL_BODY {
+            format!(
+                "{}… ({} bytes in all)",
+                excerpt(body.as_bytes(), CURL_BODY),
+                body.len()
+            )
+        } else {
+            body.clone()
+        };
+        let _ = write!(line, " --data-raw {}", quote(&body));
     }
     line
 }

@@ -170,6 +170,13 @@ fn each_kind_of_bad_reference_is_caught() {
         (GOOD.replace("{{service.id}}", "{{service.id"), "unclosed"),
         (
             GOOD.replace(
+                "\"auth\": \"none\"",
+                "\"auth\": {\"header\": \"Bearer x\\r\\nX-Injected: 1\"}",
+            ),
+            "cannot be a header value",
+        ),
+        (
+            GOOD.replace(
                 "\"401 missing_api_token\"]",
                 "\"401 missing_api_token\", \"200\"]",
             ),
@@ -264,7 +271,7 @@ fn an_ignored_scenario_is_skipped_unless_asked_for() {
         "\"level\": \"gating\", \"ignore\": \"waiting for the server team\",",
     );
     std::fs::write(dir.path().join("mine.json"), ignored).expect("write");
-    let run = |extra: &[&str]| {
+    let run = |extra: &[&str], code: i32| {
         let output = bin()
             .args(["run", "--with-shipped", "--scenarios"])
             .arg(dir.path())
@@ -272,15 +279,17 @@ fn an_ignored_scenario_is_skipped_unless_asked_for() {
             .output()
             .expect("runs");
         let (stdout, stderr) = text(&output);
-        assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
-        stdout
+        assert_eq!(output.status.code(), Some(code), "{stdout}\n{stderr}");
+        format!("{stdout}{stderr}")
     };
-    let default = run(&["mine"]);
+    let alongside = run(&["mine", "missing-api-token"], 0);
     assert!(
-        default.contains("0 passed; 0 failed; 1 ignored"),
-        "{default}"
+        alongside.contains("1 passed; 0 failed; 1 ignored"),
+        "{alongside}"
     );
-    let asked = run(&["mine", "--include-ignored"]);
+    let alone = run(&["mine"], 2);
+    assert!(alone.contains("would be skipped"), "{alone}");
+    let asked = run(&["mine", "--include-ignored"], 0);
     assert!(asked.contains("1 passed; 0 failed; 0 ignored"), "{asked}");
 }
 
@@ -392,4 +401,23 @@ fn shipped_scenarios_match_the_editor_schema_and_broken_ones_do_not() {
     ))
     .expect("json");
     assert!(!validator.is_valid(&broken));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_an_endless_file_is_refused_without_reading_it() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let fifo = dir.path().join("pipe.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.json")).expect("symlink");
+    let (code, stderr, connections) = run_on_dir(dir.path());
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("pipe.json"), "{stderr}");
+    assert!(stderr.contains("zero.json"), "{stderr}");
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+    assert_eq!(connections, 0);
 }

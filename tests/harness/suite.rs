@@ -273,6 +273,8 @@ fn bad_runner_options_are_usage_errors_before_any_request() {
     ];
     let cases: Vec<Vec<&str>> = vec![
         vec!["--test-threads", "0"],
+        vec!["--test-threads", "100000"],
+        vec!["--ignored"],
         vec!["--timeout", "1e30"],
         vec!["--timeout", "0"],
         vec!["--max-body", "0"],
@@ -434,4 +436,61 @@ fn a_closed_stdout_stops_the_run_plainly_without_a_panic_trace() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("stopped early"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn credentials_in_a_url_are_refused_rather_than_sent_as_basic_auth() {
+    let output = bin()
+        .args(["run", "--base-url", "http://alice:pw@127.0.0.1:9"])
+        .args(["--admin-url", "http://127.0.0.1:9/_fixtures/v1"])
+        .env("WINGFIELD_ADMIN_TOKEN", "token")
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(stderr.contains("carries credentials"), "{stderr}");
+    assert!(!stderr.contains("pw@"), "{stderr}");
+}
+
+#[test]
+fn json_format_keeps_stdout_to_json_lines() {
+    let output = run(&["run", "--format", "json", "claim"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    for line in stdout.lines().filter(|l| !l.trim().is_empty()) {
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("not JSON: {line:?}: {e}"));
+    }
+    assert!(stderr.contains("target: the embedded stub"), "{stderr}");
+    assert!(stderr.contains("conformance: gating"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_mid_run_tears_down_and_exits_143() {
+    let token = "sigterm-admin-token";
+    let stub = start_stub_process_with(token, &["--fault", "never-finishes"]);
+    let child = bin()
+        .args(["run", "--timeout", "20", "malformed"])
+        .args(["--base-url", &stub.base_url, "--admin-url", &stub.admin_url])
+        .env("WINGFIELD_ADMIN_TOKEN", token)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    // The stalled 422 answer holds the run; give it time to get there.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(term.success());
+    let output = child.wait_with_output().expect("ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(143), "{stderr}");
+    assert!(
+        stderr.contains("tearing down this run's fixtures"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("teardown failed"), "{stderr}");
 }
