@@ -256,9 +256,10 @@ impl Execution<'_> {
 
         let mut checks = Vec::new();
         let mut response_summary = None;
-        log_request(target, &request);
+        let id = &self.scenario.id;
+        log_request(target, id, &request);
         let answer = target.client.send(&request).await;
-        log_answer(target, &answer);
+        log_answer(target, id, &answer);
         match answer {
             Err(error) => checks.push(CheckResult::fail(
                 CheckKind::Transport,
@@ -588,11 +589,11 @@ impl Execution<'_> {
 }
 
 /// Logs a request curl-style (`-v`), secrets masked.
-fn log_request(target: &Target, request: &HttpRequest) {
+fn log_request(target: &Target, scenario: &str, request: &HttpRequest) {
     if !tracing::enabled!(tracing::Level::INFO) {
         return;
     }
-    let mut lines = vec![format!("> {} {}", request.method, request.url)];
+    let mut lines = vec![format!("[{scenario}] > {} {}", request.method, request.url)];
     for (name, value) in &request.headers {
         lines.push(format!("> {name}: {value}"));
     }
@@ -603,13 +604,17 @@ fn log_request(target: &Target, request: &HttpRequest) {
 }
 
 /// Logs an answer curl-style (`-v`), secrets masked.
-fn log_answer(target: &Target, answer: &Result<HttpResponse, crate::http::TransportError>) {
+fn log_answer(
+    target: &Target,
+    scenario: &str,
+    answer: &Result<HttpResponse, crate::http::TransportError>,
+) {
     if !tracing::enabled!(tracing::Level::INFO) {
         return;
     }
     let text = match answer {
         Ok(response) => format!(
-            "< {} {} ({} bytes, {} ms)\n< {}",
+            "[{scenario}] < {} {} ({} bytes, {} ms)\n< {}",
             response.status,
             response
                 .content_type
@@ -619,7 +624,7 @@ fn log_answer(target: &Target, answer: &Result<HttpResponse, crate::http::Transp
             response.elapsed.as_millis(),
             response.excerpt(500)
         ),
-        Err(error) => format!("< no complete response: {error}"),
+        Err(error) => format!("[{scenario}] < no complete response: {error}"),
     };
     tracing::info!("{}", target.redactor.redact(&text));
 }

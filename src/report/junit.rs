@@ -24,13 +24,18 @@ pub fn render(results: &[ScenarioResult], redactor: &Redactor) -> Result<String,
                 };
                 let mut status = TestCaseStatus::non_success(kind);
                 let message = failure_message(result, redactor);
-                let first = message
-                    .lines()
-                    .nth(1)
-                    .unwrap_or("failed")
-                    .trim()
-                    .to_string();
-                status.set_message(first);
+                // The first failed check is what a CI summary line should show.
+                let first = match (result.failures().next(), &result.setup_error) {
+                    (_, Some(reason)) => format!("set-up failed: {reason}"),
+                    (Some((_, check)), None) => {
+                        format!(
+                            "{}: expected {}; got {}",
+                            check.kind, check.expected, check.actual
+                        )
+                    }
+                    (None, None) => "failed".to_string(),
+                };
+                status.set_message(redactor.redact(&first));
                 status.set_description(message);
                 status.set_type(if result.gating { "gating" } else { "advisory" });
                 status
