@@ -32,16 +32,6 @@ pub struct StubConfig {
     pub rules: Rules,
 }
 
-impl StubConfig {
-    /// A conforming stub with this admin token.
-    pub fn new(admin_token: impl Into<String>) -> StubConfig {
-        StubConfig {
-            admin_token: admin_token.into(),
-            rules: Rules::default(),
-        }
-    }
-}
-
 /// How long the `double-claim` fault waits between deciding and
 /// committing, so that simultaneous claims all decide before any commits.
 const RACE_WINDOW: std::time::Duration = std::time::Duration::from_millis(100);
@@ -242,13 +232,6 @@ impl RunningStub {
         }
         if let Some(task) = self.task.take() {
             let _ = tokio::time::timeout(STOP_GRACE, task).await;
-        }
-    }
-
-    /// Serves until the process ends (for `wingfield-conformance stub`).
-    pub async fn wait(mut self) {
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
         }
     }
 }

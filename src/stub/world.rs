@@ -739,3 +739,80 @@ fn parse_request(request: ClaimRequest<'_>) -> Result<(Uuid, String, String), Ve
         _ => Err(issues),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn params(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+
+    fn id(values: &Value, key: &str) -> String {
+        values[key].as_str().unwrap_or_default().to_string()
+    }
+
+    /// Seeds a service with a token, an organization, a connect token and
+    /// a claimed relation for `run`, and returns the service ID.
+    fn seed(world: &mut World, run: &str, now: DateTime<Utc>) -> String {
+        let rules = Rules::default();
+        let service = id(
+            &world
+                .setup(run, "external_service", &Map::new(), now)
+                .unwrap(),
+            "id",
+        );
+        let token = world
+            .setup(
+                run,
+                "api_token",
+                &params(json!({"externalServiceId": service})),
+                now,
+            )
+            .unwrap();
+        let org = world
+            .setup(
+                run,
+                "organization",
+                &params(json!({"externalServiceId": service})),
+                now,
+            )
+            .unwrap();
+        let connect = world
+            .setup(
+                run,
+                "connect_token",
+                &params(json!({"externalServiceId": service, "organizationId": id(&org, "id"), "state": "pending"})),
+                now,
+            )
+            .unwrap();
+        let body = json!({"connectToken": id(&connect, "token"), "externalOrganizationId": "e"})
+            .to_string();
+        let authorization = format!("Bearer {}", id(&token, "token"));
+        let request = ClaimRequest {
+            authorization: Some(&authorization),
+            external_service_id: &service,
+            body: body.as_bytes(),
+        };
+        assert_eq!(world.claim(request, now, &rules).status, 200);
+        service
+    }
+
+    #[test]
+    fn teardown_removes_every_record_of_the_run_and_only_those() {
+        let now = Utc::now();
+        let mut world = World::default();
+        seed(&mut world, "run-a", now);
+        seed(&mut world, "run-b", now);
+        assert_eq!(world.counts(), [2, 2, 2, 2, 2]);
+        world.teardown("run-a");
+        assert_eq!(world.counts(), [1, 1, 1, 1, 1]);
+        world.teardown("run-b");
+        assert_eq!(world.counts(), [0, 0, 0, 0, 0]);
+    }
+}
