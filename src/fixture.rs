@@ -147,7 +147,8 @@ impl HttpFixtures {
         }
     }
 
-    async fn call(&self, endpoint: &str, body: Value) -> Result<Value, FixtureError> {
+    async fn call(&self, endpoint: &str, call: &impl Serialize) -> Result<Value, FixtureError> {
+        let body = serde_json::to_value(call).map_err(|e| FixtureError::new(e.to_string()))?;
         let url = format!("{}/{endpoint}", self.admin_url);
         let request = HttpRequest {
             method: "POST".into(),
@@ -208,8 +209,7 @@ impl FixtureProvider for HttpFixtures {
                 state: state.into(),
                 params: run_params(run_id, params),
             };
-            let body = serde_json::to_value(call).map_err(|e| FixtureError::new(e.to_string()))?;
-            match self.call("provider-states", body).await? {
+            match self.call("provider-states", &call).await? {
                 Value::Object(values) => Ok(values),
                 Value::Null => Err(FixtureError::new(format!(
                     "fixture API answered state {state:?} without values; \
@@ -234,8 +234,7 @@ impl FixtureProvider for HttpFixtures {
                 query: "relations".into(),
                 params: run_params(run_id, params),
             };
-            let body = serde_json::to_value(call).map_err(|e| FixtureError::new(e.to_string()))?;
-            let answer = self.call("queries", body).await?;
+            let answer = self.call("queries", &call).await?;
             match answer.get("relations") {
                 Some(Value::Array(relations)) => Ok(relations.clone()),
                 _ => Err(FixtureError::new(format!(
@@ -257,8 +256,7 @@ impl FixtureProvider for HttpFixtures {
                 query: "connect_token".into(),
                 params: run_params(run_id, params),
             };
-            let body = serde_json::to_value(call).map_err(|e| FixtureError::new(e.to_string()))?;
-            let answer = self.call("queries", body).await?;
+            let answer = self.call("queries", &call).await?;
             answer
                 .get("state")
                 .cloned()
@@ -279,8 +277,7 @@ impl FixtureProvider for HttpFixtures {
                 state: "run".into(),
                 params: run_params(run_id, Map::new()),
             };
-            let body = serde_json::to_value(call).map_err(|e| FixtureError::new(e.to_string()))?;
-            self.call("provider-states", body).await.map(|_| ())
+            self.call("provider-states", &call).await.map(|_| ())
         })
     }
 }

@@ -84,7 +84,8 @@ pub enum Command {
     /// Run the conformance suite, against the embedded stub unless --base-url is given.
     #[command(after_help = run::RUN_HELP, help_template = HELP_TEMPLATE)]
     Run(Box<run::RunArgs>),
-    /// Serve the stub (the contract and the fixture API) until interrupted.
+    /// Serve the stub (the contract and the fixture API) until interrupted. Without an admin
+    /// token, one is generated and written to a private file the banner names.
     #[command(help_template = HELP_TEMPLATE)]
     Stub(serve::StubArgs),
     /// Print the documented responses and the scenarios covering each.
@@ -94,6 +95,26 @@ pub enum Command {
     /// and print which scenarios caught what.
     #[command(after_help = mutants::MUTANTS_HELP, help_template = HELP_TEMPLATE)]
     Mutants(mutants::MutantsArgs),
+}
+
+/// The fixture API's admin token, for `run` (to seed) and `stub` (to require).
+#[derive(Debug, Clone, Args)]
+pub struct AdminTokenArg {
+    /// Admin token of the fixture API. Prefer the environment variable: a flag shows in `ps`.
+    #[arg(
+        long = "admin-token",
+        env = "WINGFIELD_ADMIN_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub value: Option<String>,
+}
+
+impl AdminTokenArg {
+    /// The token, unless unset or empty.
+    pub fn get(&self) -> Option<String> {
+        self.value.clone().filter(|token| !token.is_empty())
+    }
 }
 
 /// Where scenarios come from.

@@ -99,14 +99,9 @@ pub struct RunArgs {
     /// Base URL of the target's fixture API (see docs/fixture-api.md); needed with --base-url.
     #[arg(long, env = "WINGFIELD_ADMIN_URL", value_name = "URL")]
     pub admin_url: Option<String>,
-    /// Admin token of the fixture API. Prefer the environment variable: a flag shows in `ps`.
-    #[arg(
-        long,
-        env = "WINGFIELD_ADMIN_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    pub admin_token: Option<String>,
+    /// The fixture API's admin token.
+    #[command(flatten)]
+    pub admin_token: super::AdminTokenArg,
     /// Seconds one request may take, body included.
     #[arg(long, default_value = "10", value_name = "SECONDS", value_parser = parse_seconds)]
     pub timeout: Duration,
@@ -264,7 +259,7 @@ fn target_choice(args: &RunArgs) -> Result<TargetChoice, u8> {
         ));
     };
     let admin_url = check_url("--admin-url", admin_url)?;
-    let Some(admin_token) = args.admin_token.clone().filter(|t| !t.is_empty()) else {
+    let Some(admin_token) = args.admin_token.get() else {
         return Err(usage_error(
             "no admin token for the fixture API",
             "set WINGFIELD_ADMIN_TOKEN (or pass --admin-token)",

@@ -16,14 +16,9 @@ pub struct StubArgs {
     /// Address to listen on (port 0 picks a free one; the banner shows it).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: SocketAddr,
-    /// Admin token the fixture API requires; generated and written to a private file when not set.
-    #[arg(
-        long,
-        env = "WINGFIELD_ADMIN_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    pub admin_token: Option<String>,
+    /// The fixture API's admin token.
+    #[command(flatten)]
+    pub admin_token: super::AdminTokenArg,
     /// Break the contract this way (repeatable; see `mutants --list`).
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
@@ -89,7 +84,7 @@ pub(super) fn serve(args: StubArgs) -> u8 {
         Err(code) => return code,
     };
     let mut token_file = None;
-    let (admin_token, origin) = match args.admin_token.filter(|t| !t.is_empty()) {
+    let (admin_token, origin) = match args.admin_token.get() {
         Some(token) => (
             token,
             "taken from WINGFIELD_ADMIN_TOKEN (or --admin-token)".to_string(),

@@ -2,7 +2,6 @@
 //! each kind of reason. Volatile values (UUIDs, ports, run IDs, timestamps,
 //! durations) are replaced by placeholders so the snapshots are stable.
 
-use wingfield_conformance::redact::Redactor;
 use wingfield_conformance::report::human::failure_message;
 use wingfield_conformance::stub::faults::{self, Rules};
 
@@ -38,35 +37,10 @@ fn message_for(fault: &str, scenario: &str) -> String {
         faults: vec![fault],
         variants: vec![],
     };
-    let results = support::run_against(rules, &[support::scenario(scenario)]);
-    // The secrets of that run are gone with it; mask the token shapes the
-    // stub issues, as a run's redactor would.
-    let message = failure_message(&results[0], &Redactor::new());
-    let masked = regex_lite_mask(&message);
-    assert!(!masked.is_empty(), "{fault} did not fail {scenario}");
-    masked
-}
-
-/// Masks the stub's token shapes (`wfa_…`, `wct_…`).
-fn regex_lite_mask(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(at) = rest.find(['w']) {
-        out.push_str(&rest[..at]);
-        let candidate = &rest[at..];
-        let is_token = (candidate.starts_with("wfa_") || candidate.starts_with("wct_"))
-            && candidate.len() >= 36
-            && candidate[4..36].chars().all(|c| c.is_ascii_hexdigit());
-        if is_token {
-            out.push_str("[token]");
-            rest = &candidate[36..];
-        } else {
-            out.push('w');
-            rest = &candidate[1..];
-        }
-    }
-    out.push_str(rest);
-    out
+    let (results, redactor) = support::run_session(rules, &[support::scenario(scenario)]);
+    let message = failure_message(&results[0], &redactor);
+    assert!(!message.is_empty(), "{fault} did not fail {scenario}");
+    message
 }
 
 macro_rules! message_snapshot {

@@ -2,11 +2,9 @@
 //! not the terminal, not failure messages, not the JUnit report.
 
 use wingfield_conformance::report::{human, junit};
-use wingfield_conformance::runner;
-use wingfield_conformance::session::{Session, TargetChoice};
 use wingfield_conformance::stub::faults::{self, Rules};
 
-use crate::support::{self, quick_client, runtime};
+use crate::support;
 
 #[test]
 fn failure_messages_and_junit_mask_every_token_the_run_used() {
@@ -19,15 +17,7 @@ fn failure_messages_and_junit_mask_every_token_the_run_used() {
         support::scenario("claim-twice"),
         support::scenario("missing-api-token"),
     ];
-    let (results, redactor) = runtime().block_on(async {
-        let session = Session::open(TargetChoice::Embedded(rules), quick_client())
-            .await
-            .expect("stub");
-        let results = runner::run_all(&session.target, &scenarios, 2).await;
-        let redactor = session.target.redactor.clone();
-        session.close().await.expect("teardown");
-        (results, redactor)
-    });
+    let (results, redactor) = support::run_session(rules, &scenarios);
     let failed = &results[0];
     let step = failed.steps.last().expect("a step");
     let auth = step

@@ -9,6 +9,7 @@ use std::time::Duration;
 use wingfield_conformance::catalogue::Catalogue;
 use wingfield_conformance::http::ClientOptions;
 use wingfield_conformance::loader;
+use wingfield_conformance::redact::Redactor;
 use wingfield_conformance::result::ScenarioResult;
 use wingfield_conformance::runner;
 use wingfield_conformance::scenario::Scenario;
@@ -65,16 +66,23 @@ pub fn quick_client() -> ClientOptions {
     }
 }
 
-/// Runs scenarios against the embedded stub with these rules, in-process.
-pub fn run_against(rules: Rules, scenarios: &[Scenario]) -> Vec<ScenarioResult> {
+/// Runs scenarios against the embedded stub with these rules, in-process,
+/// and returns the results with the run's redactor (which knows its secrets).
+pub fn run_session(rules: Rules, scenarios: &[Scenario]) -> (Vec<ScenarioResult>, Redactor) {
     runtime().block_on(async {
         let session = Session::open(TargetChoice::Embedded(rules), quick_client())
             .await
             .expect("the stub starts");
         let results = runner::run_all(&session.target, scenarios, 8).await;
+        let redactor = session.target.redactor.clone();
         session.close().await.expect("teardown succeeds");
-        results
+        (results, redactor)
     })
+}
+
+/// Runs scenarios against the embedded stub with these rules, in-process.
+pub fn run_against(rules: Rules, scenarios: &[Scenario]) -> Vec<ScenarioResult> {
+    run_session(rules, scenarios).0
 }
 
 /// The shipped scenario with this name.
